@@ -1,0 +1,107 @@
+"""Dependencies shared by the JSON API and the pages: who is calling, and may they."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from app.db import READ_METHODS, DbSession
+from app.errors import CsrfFailed, Forbidden, NotAuthenticated
+from app.models import Comment, Draft, Role, TokenKind, User
+from app.services import auth as auth_service
+from app.services import comments as comments_service
+from app.services import drafts as drafts_service
+
+SESSION_COOKIE = "talkuu_session"
+CSRF_COOKIE = "talkuu_csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+def get_viewer(request: Request, session: DbSession) -> User | None:
+    """The signed-in user (bearer token or session cookie), or None for a visitor."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        user = auth_service.resolve_token(session=session, raw=credentials.strip(),
+                                          kind=TokenKind.BEARER)
+        if user is None:
+            raise NotAuthenticated("The access token is not valid or has expired.")
+        return user
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    user = auth_service.resolve_token(session=session, raw=raw, kind=TokenKind.SESSION)
+    if (user is not None and request.method not in READ_METHODS
+            and request.url.path.startswith("/api/")
+            and not auth_service.csrf_valid(request.cookies.get(CSRF_COOKIE),
+                                            request.headers.get(CSRF_HEADER))):
+        # A cookie rides along on cross-site requests; a script of ours also sends the header.
+        raise CsrfFailed()
+    return user
+
+
+Viewer = Annotated[User | None, Depends(get_viewer)]
+
+
+def require_user(viewer: Viewer) -> User:
+    """The signed-in user, or 401."""
+    if viewer is None:
+        raise NotAuthenticated()
+    return viewer
+
+
+CurrentUser = Annotated[User, Depends(require_user)]
+
+
+def require_role(*roles: Role):  # noqa: ANN201 - returns a dependency
+    """A dependency that lets only the given roles through (403 for the others)."""
+
+    def dependency(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden()
+        return user
+
+    return dependency
+
+
+def get_draft_or_404(session: DbSession, draft_id: Annotated[int, Path(ge=1)]) -> Draft:
+    return drafts_service.get_draft(session=session, draft_id=draft_id)
+
+
+DraftDep = Annotated[Draft, Depends(get_draft_or_404)]
+
+
+def get_comment_or_404(session: DbSession, comment_id: Annotated[int, Path(ge=1)]) -> Comment:
+    return comments_service.get_comment(session=session, comment_id=comment_id)
+
+
+CommentDep = Annotated[Comment, Depends(get_comment_or_404)]
+
+
+def _staff_of(user: User, role: Role, organization_id: int) -> None:
+    if user.role is not role or user.organization_id != organization_id:
+        raise Forbidden("Only the staff of the state body that published this draft may do this.")
+
+
+def require_drafter_of_draft(user: CurrentUser, draft: DraftDep) -> User:
+    """A drafter of the body that published the draft (401 anonymous, 403 anyone else)."""
+    _staff_of(user, Role.DRAFTER, draft.organization_id)
+    return user
+
+
+def require_drafter_of_comment(user: CurrentUser, comment: CommentDep,
+                               session: DbSession) -> User:
+    draft = drafts_service.get_draft(session=session, draft_id=comment.draft_id)
+    _staff_of(user, Role.DRAFTER, draft.organization_id)
+    return user
+
+
+def require_moderator_of_comment(user: CurrentUser, comment: CommentDep,
+                                 session: DbSession) -> User:
+    draft = drafts_service.get_draft(session=session, draft_id=comment.draft_id)
+    _staff_of(user, Role.MODERATOR, draft.organization_id)
+    return user
+
+
+DrafterOfDraft = Annotated[User, Depends(require_drafter_of_draft)]
+DrafterOfComment = Annotated[User, Depends(require_drafter_of_comment)]
+ModeratorOfComment = Annotated[User, Depends(require_moderator_of_comment)]

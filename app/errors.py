@@ -1,0 +1,179 @@
+"""Domain errors with a status and a machine code, rendered once (JSON or an error page).
+
+``message`` is the English source text of a translatable sentence; it is translated into the
+user's language when the error is rendered, with ``params`` filled in.
+"""
+
+from typing import Any, ClassVar
+
+from app.i18n import gettext_
+
+
+class TalkuuError(Exception):
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[str] = "The request cannot be processed."
+
+    def __init__(self, message: str | None = None, *, extra: dict[str, Any] | None = None,
+                 **params: Any) -> None:
+        self.text = message or self.message
+        self.params = params
+        self.extra = extra or {}
+        super().__init__(self.text.format(**params) if params else self.text)
+
+    def detail(self) -> str:
+        """The sentence in the current request's language."""
+        return gettext_(self.text, **self.params)
+
+    def payload(self) -> dict[str, Any]:
+        return {"error": self.code, "detail": self.detail(), **self.extra}
+
+
+class BadRequest(TalkuuError):
+    status_code = 400
+    code = "bad_request"
+
+
+class InvalidInput(TalkuuError):
+    status_code = 422
+    code = "invalid_input"
+    message = "The data sent is not valid."
+
+
+class NotAuthenticated(TalkuuError):
+    status_code = 401
+    code = "not_authenticated"
+    message = "Please sign in first."
+
+
+class InvalidCredentials(TalkuuError):
+    status_code = 401
+    code = "invalid_credentials"
+    message = "The email or password is not correct."
+
+
+class Forbidden(TalkuuError):
+    status_code = 403
+    code = "forbidden"
+    message = "You are not allowed to do this."
+
+
+class CsrfFailed(TalkuuError):
+    status_code = 403
+    code = "csrf_failed"
+    message = "The form has expired or was not sent from this site. Please reload the page and try again."
+
+
+class NotFound(TalkuuError):
+    status_code = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class DraftNotFound(NotFound):
+    code = "draft_not_found"
+    message = "There is no such draft."
+
+
+class CommentNotFound(NotFound):
+    code = "comment_not_found"
+    message = "There is no such comment."
+
+
+class OrganizationNotFound(NotFound):
+    code = "organization_not_found"
+    message = "There is no such state body."
+
+
+class VersionNotFound(NotFound):
+    code = "version_not_found"
+    message = "There is no such version of this draft."
+
+
+class ClauseNotFound(NotFound):
+    code = "clause_not_found"
+    message = "The draft has no clause with the key {key}."
+
+
+class Conflict(TalkuuError):
+    status_code = 409
+    code = "conflict"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    message = "An account with this email already exists."
+
+
+class SlugTaken(Conflict):
+    code = "slug_taken"
+    message = "A state body with this identifier already exists."
+
+
+class ConsultationClosed(Conflict):
+    code = "consultation_closed"
+    message = "The comment period of this draft is not open."
+
+
+class ConsultationAlreadyOpen(Conflict):
+    code = "consultation_exists"
+    message = "This draft already has a comment period for its current version."
+
+
+class ConsultationOpen(Conflict):
+    code = "consultation_open"
+    message = "The comment period is still open; the summary can be published after it closes."
+
+
+class NoConsultation(Conflict):
+    code = "no_consultation"
+    message = "This draft has no comment period."
+
+
+class ClauseNotOpen(Conflict):
+    code = "clause_not_open"
+    message = "This clause is not open for comments in the current round."
+
+
+class ExtensionNotAllowed(Conflict):
+    code = "extension_not_allowed"
+    message = "The period can only be extended while it has not ended, and only to a later date."
+
+
+class UnansweredComments(Conflict):
+    code = "unanswered_comments"
+    message = "Every comment must be answered before the summary is published ({count} unanswered)."
+
+
+class SummaryPublished(Conflict):
+    code = "summary_published"
+    message = "The feedback summary is already published; it can no longer be changed."
+
+
+class SummaryNotPublished(NotFound):
+    code = "summary_not_published"
+    message = "The feedback summary of this draft has not been published yet."
+
+
+class CommentNotAnswerable(Conflict):
+    code = "comment_not_answerable"
+    message = "This comment cannot be answered (it was hidden or withdrawn)."
+
+
+class PeriodTooShort(TalkuuError):
+    status_code = 422
+    code = "period_too_short"
+    message = ("The comment period must last at least {days} days for this type of act, "
+               "unless an urgent procedure is justified.")
+
+
+class PayloadTooLarge(TalkuuError):
+    status_code = 413
+    code = "payload_too_large"
+    message = "The upload is too large."
+
+
+class RateLimited(TalkuuError):
+    status_code = 429
+    code = "rate_limited"
+    message = "Too many attempts. Please wait and try again."

@@ -1,0 +1,85 @@
+"""Interface languages: Kyrgyz (state language), Russian (official, the default), English.
+
+Messages are written in English in the code and templates (``_("...")``) and translated by the
+gettext catalogs under ``web/locale``. The language of the current request lives in a context
+variable set by the language middleware, so services and error handlers translate without
+having the request passed around.
+"""
+
+import gettext
+from contextvars import ContextVar
+from functools import lru_cache
+from io import BytesIO
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from app.config import ROOT
+
+LANGUAGES = ("ky", "ru", "en")
+DEFAULT_LANGUAGE = "ru"
+LOCALE_DIR = ROOT / "web" / "locale"
+LANGUAGE_COOKIE = "talkuu_lang"
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@lru_cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of ``language`` (English is the source text itself)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def gettext_(message: str, **params: Any) -> str:
+    """``message`` in the current language, with ``{name}`` placeholders filled."""
+    text = translations(current_language.get()).gettext(message)
+    return text.format(**params) if params else text
+
+
+def ngettext_(singular: str, plural: str, n: int, **params: Any) -> str:
+    """The plural form for ``n`` in the current language (Russian has three)."""
+    text = translations(current_language.get()).ngettext(singular, plural, n)
+    return text.format(n=n, **params)
+
+
+_ = gettext_
+
+
+def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """Pick the language: ?lang=, then the cookie, then Accept-Language, then Russian."""
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    if accept_language:
+        weighted: list[tuple[float, str]] = []
+        for part in accept_language.split(","):
+            piece, _sep, q = part.strip().partition(";q=")
+            try:
+                weight = float(q) if q else 1.0
+            except ValueError:
+                weight = 0.0
+            weighted.append((weight, piece.split("-")[0].lower()))
+        for _weight, code in sorted(weighted, key=lambda item: -item[0]):
+            if code in LANGUAGES:
+                return code
+            if code == "kg":  # a common mistake for Kyrgyz (kg is the country)
+                return "ky"
+    return DEFAULT_LANGUAGE
+
+
+def pick(texts: dict[str, str | None], language: str | None = None) -> str:
+    """The best available text of a multilingual value for ``language``."""
+    language = language or current_language.get()
+    for code in (language, DEFAULT_LANGUAGE, "ky", "en"):
+        if texts.get(code):
+            return texts[code] or ""
+    return ""

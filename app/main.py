@@ -1,0 +1,85 @@
+"""The application: the JSON API, the pages, static files, and one place for error handling."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import api, pages
+from app.config import ROOT
+from app.errors import InvalidInput, NotFound, TalkuuError
+from app.i18n import gettext_
+from app.middleware import RequestContextMiddleware
+
+log = logging.getLogger("talkuu")
+
+HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+              429: "rate_limited"}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.startswith("/feeds/")
+
+
+def _render(request: Request, status: int, payload: dict[str, object],
+            headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse(payload, status_code=status, headers=headers)
+    return pages.render_error(request, status=status, payload=payload, headers=headers)
+
+
+def _unexpected(request: Request, error: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return _render(request, 500, {"error": "internal_error", "detail": gettext_(
+        "Something went wrong on our side. Nothing you sent was half-saved; please try again.")})
+
+
+def create_app() -> FastAPI:
+    """The ASGI application."""
+    app = FastAPI(title="Talkuu", version="1", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/openapi.json")
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(api.build_router())
+    app.include_router(pages.build_router())
+    app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
+
+    @app.exception_handler(TalkuuError)
+    def _domain_error(request: Request, error: TalkuuError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+        return _render(request, error.status_code, error.payload(), headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(request: Request, error: RequestValidationError) -> Response:
+        fields = sorted({".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0])
+                         for e in error.errors()})
+        payload = InvalidInput("Please check the fields: {fields}.",
+                               fields=", ".join(fields)).payload()
+        payload["fields"] = fields
+        return _render(request, 422, payload)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            payload = NotFound().payload()
+        else:
+            payload = {"error": HTTP_CODES.get(error.status_code, "error"),
+                       "detail": gettext_("The request cannot be processed.")}
+        return _render(request, error.status_code, payload, getattr(error, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    def _database_error(request: Request, error: DBAPIError) -> Response:
+        if error.connection_invalidated or "could not connect" in str(error).lower():
+            log.warning("database unavailable: %s", error)
+            return _render(request, 503, {"error": "unavailable", "detail": gettext_(
+                "The service is briefly unavailable. Please try again in a minute.")},
+                {"Retry-After": "10"})
+        return _unexpected(request, error)
+
+    app.add_exception_handler(Exception, _unexpected)
+
+    return app

@@ -1,0 +1,140 @@
+"""Accounts, passwords (argon2), session and bearer tokens, CSRF tokens."""
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.config import get_settings
+from app.errors import EmailTaken, InvalidCredentials, InvalidInput
+from app.models import AuthToken, Organization, Role, TokenKind, User
+from app.services import audit as audit_service
+
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps sign-in time the same either way.
+_DUMMY_HASH = _hasher.hash("talkuu-dummy-password")
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _validate_account(email: str, password: str, name: str) -> None:
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise InvalidInput("Please enter a valid email address.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("The password must be at least {n} characters long.",
+                           n=MIN_PASSWORD_LENGTH)
+    if len(password) > 1024:
+        raise InvalidInput("The password is too long.")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("Please enter your name (up to 200 characters).")
+
+
+def create_user(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    name: str,
+    role: Role = Role.CITIZEN,
+    organization: Organization | None = None,
+    verified: bool = False,
+    actor: User | None = None,
+) -> User:
+    """Create an account; raises EmailTaken if the address is in use."""
+    email = normalize_email(email)
+    _validate_account(email, password, name)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email,
+        password_hash=_hasher.hash(password),
+        name=name.strip(),
+        role=role,
+        organization_id=organization.id if organization else None,
+        email_verified_at=clock.now() if verified else None,
+    )
+    session.add(user)
+    session.flush()
+    audit_service.record(
+        session=session, actor=actor or user, action="user.created", entity_type="user",
+        entity_id=user.id,
+        after={"email": user.email, "name": user.name, "role": role.value,
+               "organization": organization.slug if organization else None,
+               "verified": verified},
+    )
+    return user
+
+
+def register(*, session: Session, email: str, password: str, name: str) -> User:
+    """Self-registration of a citizen account (email to be verified)."""
+    return create_user(session=session, email=email, password=password, name=name)
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User:
+    """The active account with this email and password, or InvalidCredentials."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+    if user is None or not user.is_active:
+        raise InvalidCredentials()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def issue_token(*, session: Session, user: User, kind: TokenKind) -> str:
+    """A new random credential for ``user``; only its hash is stored."""
+    settings = get_settings()
+    raw = secrets.token_urlsafe(32)
+    days = settings.session_days if kind is TokenKind.SESSION else settings.token_days
+    session.add(AuthToken(token_hash=_token_hash(raw), kind=kind, user_id=user.id,
+                          expires_at=clock.now() + timedelta(days=days)))
+    session.flush()
+    return raw
+
+
+def resolve_token(*, session: Session, raw: str, kind: TokenKind) -> User | None:
+    """The active user a valid, unexpired, unrevoked token belongs to."""
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == _token_hash(raw)))
+    if token is None or token.kind is not kind or token.revoked_at is not None:
+        return None
+    if token.expires_at <= clock.now() or not token.user.is_active:
+        return None
+    return token.user
+
+
+def revoke_token(*, session: Session, raw: str) -> None:
+    """End a session (sign-out); unknown tokens are ignored."""
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == _token_hash(raw)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = clock.now()
+
+
+def csrf_token(seed: str) -> str:
+    """The CSRF token that goes with the browser's CSRF cookie ``seed``."""
+    key = get_settings().secret_key.encode("utf-8")
+    return hmac.new(key, b"csrf:" + seed.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(seed: str | None, token: str | None) -> bool:
+    """Whether a submitted token matches the cookie (signed, so it cannot be forged)."""
+    if not seed or not token:
+        return False
+    return hmac.compare_digest(csrf_token(seed), token)
