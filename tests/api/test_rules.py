@@ -1,0 +1,335 @@
+"""Rules of the API beyond the happy path: who may call what, bad input, lists, the clock."""
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import AuditEntry, Comment, Draft, Role
+from tests.api.test_consultation_loop import LAW, create_draft
+from tests.conftest import bishkek, set_clock
+
+OPEN = {"opens_at": "2026-12-01T00:00:00+06:00", "closes_at": "2027-01-01T00:00:00+06:00"}
+
+
+@pytest.fixture
+def setup(client, make_org, make_user, login):
+    ministry = make_org("mineconom", "Министерство экономики и коммерции",
+                        "Экономика жана коммерция министрлиги")
+    make_org("minfin", "Министерство финансов", "Финансы министрлиги")
+    users = {
+        "drafter": make_user(Role.DRAFTER, ministry),
+        "moderator": make_user(Role.MODERATOR, ministry),
+        "citizen": make_user(Role.CITIZEN),
+        "citizen2": make_user(Role.CITIZEN),
+        "monitor": make_user(Role.MONITOR),
+    }
+    set_clock(client, bishkek(2026, 12, 5, 12))
+    headers = {k: login(v) for k, v in users.items()}
+    draft = create_draft(client, headers["drafter"]).json()
+    assert client.post(f"/api/v1/drafts/{draft['id']}/consultation", json=OPEN,
+                       headers=headers["drafter"]).status_code == 201
+    return {"draft": draft, "h": headers, "users": users}
+
+
+def test_only_drafters_of_the_body_create_drafts(client, setup, make_user, login):
+    h = setup["h"]
+    assert create_draft(client, {}).status_code == 401
+    assert create_draft(client, h["citizen"]).status_code == 403
+    assert create_draft(client, h["monitor"]).status_code == 403
+    assert create_draft(client, h["drafter"], organization="minfin").status_code == 403
+    assert create_draft(client, h["drafter"], organization="nope").status_code == 404
+
+
+@pytest.mark.parametrize("payload, status", [
+    ({"organization": "mineconom", "act_type": "law", "title": "T", "text": {}}, 422),
+    ({"organization": "mineconom", "act_type": "law", "title": "T", "text": "plain"}, 422),
+    ({"organization": "mineconom", "act_type": "novel", "title": "T", "text": {"ru": LAW}}, 422),
+    ({"organization": "mineconom", "act_type": "law", "title": "", "text": {"ru": LAW}}, 422),
+    ({"organization": "mineconom", "act_type": "law", "text": {"ru": LAW}}, 422),
+    ([1, 2, 3], 422),
+])
+def test_bad_draft_payloads_get_clear_errors_and_write_nothing(client, setup, db, payload,
+                                                                status):
+    before = db.scalar(select(func.count()).select_from(Draft))
+    response = client.post("/api/v1/drafts", json=payload, headers=setup["h"]["drafter"])
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"] and body["detail"]
+    assert db.scalar(select(func.count()).select_from(Draft)) == before
+
+
+def test_malformed_json_is_a_4xx(client, setup):
+    response = client.post("/api/v1/drafts", content=b"{not json", headers={
+        **setup["h"]["drafter"], "content-type": "application/json"})
+    assert response.status_code == 422
+
+
+def test_error_detail_speaks_the_users_language(client, setup):
+    draft_id = setup["draft"]["id"]
+    ru = client.post(f"/api/v1/drafts/{draft_id}/comments", json={"body": "x"},
+                     headers={"Accept-Language": "ru"})
+    ky = client.post(f"/api/v1/drafts/{draft_id}/comments?lang=ky", json={"body": "x"})
+    en = client.post(f"/api/v1/drafts/{draft_id}/comments?lang=en", json={"body": "x"})
+    assert en.json()["detail"] == "Please sign in first."
+    assert ru.json()["detail"] != en.json()["detail"] != ky.json()["detail"]
+    assert ru.json()["error"] == ky.json()["error"] == "not_authenticated"
+
+
+def test_comment_validation(client, setup, db):
+    draft_id, h = setup["draft"]["id"], setup["h"]
+    url = f"/api/v1/drafts/{draft_id}/comments"
+    assert client.post(url, json={"body": "   "}, headers=h["citizen"]).status_code == 422
+    assert client.post(url, json={"body": "x" * 20_001}, headers=h["citizen"]).status_code == 422
+    assert client.post(url, json={}, headers=h["citizen"]).status_code == 422
+    assert client.post(url, json={"body": "Я чиновник"}, headers=h["drafter"]).status_code == 403
+    assert client.post("/api/v1/drafts/999999/comments", json={"body": "x"},
+                       headers=h["citizen"]).status_code == 404
+    assert db.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_receipts_are_unique_and_comments_readable(client, setup):
+    draft_id, h = setup["draft"]["id"], setup["h"]
+    receipts = set()
+    for i in range(10):
+        response = client.post(f"/api/v1/drafts/{draft_id}/comments",
+                               json={"body": f"Замечание {i}", "clause_key": "art-2"},
+                               headers=h["citizen" if i % 2 else "citizen2"])
+        assert response.status_code == 201
+        receipts.add(response.json()["receipt"])
+    assert len(receipts) == 10
+    listing = client.get(f"/api/v1/drafts/{draft_id}/comments").json()
+    assert listing["total"] == 10
+    assert {c["receipt"] for c in listing["items"]} == receipts
+    only = client.get(f"/api/v1/drafts/{draft_id}/comments", params={"clause_key": "art-1"})
+    assert only.json()["total"] == 0
+
+
+def test_moderator_hides_with_a_reason_and_the_record_stays(client, setup, db):
+    draft_id, h = setup["draft"]["id"], setup["h"]
+    created = client.post(f"/api/v1/drafts/{draft_id}/comments",
+                          json={"body": "Оскорбление"}, headers=h["citizen"]).json()
+    url = f"/api/v1/comments/{created['id']}/hide"
+    assert client.post(url, json={"reason": "x"}, headers=h["drafter"]).status_code == 403
+    assert client.post(url, json={"reason": "x"}).status_code == 401
+    assert client.post(url, json={"reason": " "}, headers=h["moderator"]).status_code == 422
+    hidden = client.post(url, json={"reason": "Нарушение правил"}, headers=h["moderator"])
+    assert hidden.status_code == 200
+    public = client.get(f"/api/v1/comments/{created['id']}").json()
+    assert public["status"] == "hidden" and public["body"] is None
+    assert public["hidden_reason"] == "Нарушение правил"
+    stored = db.get(Comment, created["id"])
+    db.refresh(stored)
+    assert stored.body == "Оскорбление"
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "comment.hidden")) is not None
+    # A hidden comment needs no answer, and cannot get one.
+    answer = client.put(f"/api/v1/comments/{created['id']}/response", headers=h["drafter"],
+                        json={"decision": "rejected", "reasoning": "x"})
+    assert answer.status_code == 409
+
+
+def test_answers_need_reasoning_and_a_valid_decision(client, setup):
+    draft_id, h = setup["draft"]["id"], setup["h"]
+    created = client.post(f"/api/v1/drafts/{draft_id}/comments", json={"body": "Вопрос"},
+                          headers=h["citizen"]).json()
+    url = f"/api/v1/comments/{created['id']}/response"
+    assert client.put(url, json={"decision": "maybe", "reasoning": "x"},
+                      headers=h["drafter"]).status_code == 422
+    assert client.put(url, json={"decision": "rejected", "reasoning": ""},
+                      headers=h["drafter"]).status_code == 422
+    assert client.put(url, json={"decision": "rejected", "reasoning": "x"},
+                      headers=h["citizen"]).status_code == 403
+    assert client.put(url, json={"decision": "rejected", "reasoning": "x"},
+                      headers=h["moderator"]).status_code == 403
+    assert client.put("/api/v1/comments/99999/response", json={"decision": "rejected",
+                      "reasoning": "x"}, headers=h["drafter"]).status_code == 404
+    # The body's own drafter sees the working answer; the public does not, yet.
+    assert client.put(url, json={"decision": "accepted", "reasoning": "Учтено"},
+                      headers=h["drafter"]).status_code == 200
+    assert client.get(f"/api/v1/comments/{created['id']}",
+                      headers=h["drafter"]).json()["response"]["decision"] == "accepted"
+    assert client.get(f"/api/v1/comments/{created['id']}").json()["response"] is None
+
+
+def test_urgent_period_needs_a_reason_and_shows_it(client, setup):
+    h = setup["h"]
+    draft = create_draft(client, h["drafter"]).json()
+    url = f"/api/v1/drafts/{draft['id']}/consultation"
+    short = {"opens_at": "2026-12-05T12:00:00+06:00", "closes_at": "2026-12-15T12:00:00+06:00"}
+    assert client.post(url, json=short, headers=h["drafter"]).status_code == 422
+    urgent = client.post(url, json={**short, "urgent_reason": "Исполнение решения суда"},
+                         headers=h["drafter"])
+    assert urgent.status_code == 201
+    assert urgent.json()["consultation"]["urgent_reason"] == "Исполнение решения суда"
+    # One round per version.
+    assert client.post(url, json=short | {"urgent_reason": "x"},
+                       headers=h["drafter"]).status_code == 409
+
+
+@pytest.mark.parametrize("payload", [
+    {"opens_at": "2026-12-01T00:00:00", "closes_at": "2027-01-01T00:00:00"},
+    {"opens_at": "soon", "closes_at": "2027-01-01T00:00:00+06:00"},
+    {"opens_at": "2027-01-01T00:00:00+06:00", "closes_at": "2026-12-01T00:00:00+06:00"},
+])
+def test_bad_periods(client, setup, payload):
+    draft = create_draft(client, setup["h"]["drafter"]).json()
+    response = client.post(f"/api/v1/drafts/{draft['id']}/consultation", json=payload,
+                           headers=setup["h"]["drafter"])
+    assert response.status_code == 422
+
+
+def test_limited_round_refuses_other_clauses(client, setup):
+    h = setup["h"]
+    draft = create_draft(client, h["drafter"]).json()
+    opened = client.post(f"/api/v1/drafts/{draft['id']}/consultation", headers=h["drafter"],
+                         json={**OPEN, "opens_at": "2026-12-05T00:00:00+06:00",
+                               "closes_at": "2027-01-05T00:00:00+06:00",
+                               "clause_keys": ["art-1"]})
+    assert opened.status_code == 201
+    url = f"/api/v1/drafts/{draft['id']}/comments"
+    inside = client.post(url, json={"body": "ok", "clause_key": "art-1/part-1/pt-2"},
+                         headers=h["citizen"])
+    assert inside.status_code == 201
+    outside = client.post(url, json={"body": "no", "clause_key": "art-2"}, headers=h["citizen"])
+    assert outside.status_code == 409 and outside.json()["error"] == "clause_not_open"
+
+
+def test_versions_and_list_filters(client, setup):
+    h = setup["h"]
+    draft_id = setup["draft"]["id"]
+    new = client.post(f"/api/v1/drafts/{draft_id}/versions", headers=h["drafter"],
+                      json={"text": {"ru": LAW.replace("Статья 3", "Статья 4")},
+                            "change_note": "Перенумерация"})
+    assert new.status_code == 201 and new.json()["number"] == 2
+    assert client.post(f"/api/v1/drafts/{draft_id}/versions", headers=h["citizen"],
+                       json={"text": {"ru": LAW}}).status_code == 403
+    v2 = client.get(f"/api/v1/drafts/{draft_id}/versions/2").json()
+    assert v2["change_note"] == "Перенумерация"
+    assert "art-4" in [c["key"] for c in v2["clauses"]]
+    v1 = client.get(f"/api/v1/drafts/{draft_id}/versions/1").json()
+    assert "art-3" in [c["key"] for c in v1["clauses"]]
+    assert client.get(f"/api/v1/drafts/{draft_id}/versions/3").status_code == 404
+    assert client.get(f"/api/v1/drafts/{draft_id}/versions/1?lang=xx").status_code == 422
+
+    create_draft(client, h["drafter"], title={"ru": "О налогах", "ky": "Салыктар жөнүндө"},
+                 act_type="code")
+    everything = client.get("/api/v1/drafts").json()
+    assert everything["total"] == 2
+    assert client.get("/api/v1/drafts?status=under_consultation").json()["total"] == 1
+    assert client.get("/api/v1/drafts?status=published").json()["total"] == 1
+    assert client.get("/api/v1/drafts?act_type=code").json()["total"] == 1
+    assert client.get("/api/v1/drafts?organization=minfin").json()["total"] == 0
+    assert client.get("/api/v1/drafts?q=салыктар").json()["total"] == 1
+    assert client.get("/api/v1/drafts?q=НАЛОГАХ").json()["total"] == 1
+    assert client.get("/api/v1/drafts?per_page=1&page=2").json()["items"][0]["id"]
+    assert client.get("/api/v1/drafts?status=bogus").status_code == 422
+    assert client.get("/api/v1/drafts?page=0").status_code == 422
+    orgs = client.get("/api/v1/organizations").json()
+    assert {"slug": "minfin", "name": {"ky": "Финансы министрлиги",
+            "ru": "Министерство финансов", "en": None}} in orgs
+
+
+def test_summary_csv_round_trips(client, setup):
+    import csv
+    import io
+
+    h = setup["h"]
+    draft_id = setup["draft"]["id"]
+    body = 'Кавычки " и запятые, и\nперевод строки; <b>разметка</b>'
+    created = client.post(f"/api/v1/drafts/{draft_id}/comments", headers=h["citizen"],
+                          json={"body": body, "clause_key": "art-1"}).json()
+    assert client.get(f"/api/v1/drafts/{draft_id}/summary").status_code == 404
+    set_clock(client, bishkek(2027, 1, 2))
+    client.put(f"/api/v1/comments/{created['id']}/response", headers=h["drafter"],
+               json={"decision": "rejected", "reasoning": "Не соответствует, см. ст. 2"})
+    assert client.post(f"/api/v1/drafts/{draft_id}/summary",
+                       headers=h["drafter"]).status_code == 201
+    response = client.get(f"/api/v1/drafts/{draft_id}/summary.csv")
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    assert rows[0]["body"] == body and rows[0]["receipt"] == created["receipt"]
+    assert rows[0]["decision"] == "rejected" and rows[0]["clause_key"] == "art-1"
+
+
+def test_audit_is_for_monitors_and_chain_verifies(client, setup, db):
+    from app.services import audit as audit_service
+
+    h = setup["h"]
+    assert client.get("/api/v1/audit").status_code == 401
+    assert client.get("/api/v1/audit", headers=h["citizen"]).status_code == 403
+    assert client.get("/api/v1/audit", headers=h["drafter"]).status_code == 403
+    page = client.get("/api/v1/audit", headers=h["monitor"]).json()
+    ids = [e["id"] for e in page["items"]]
+    assert ids == sorted(ids, reverse=True)
+    assert audit_service.verify(session=db).ok
+
+
+def test_cookie_authenticated_api_writes_need_the_csrf_header(client, setup, db):
+    from app.models import TokenKind
+    from app.services import auth as auth_service
+
+    raw = auth_service.issue_token(session=db, user=setup["users"]["citizen"],
+                                   kind=TokenKind.SESSION)
+    db.commit()
+    client.cookies.set("talkuu_session", raw)
+    client.cookies.set("talkuu_csrf", "seed-value")
+    url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
+    refused = client.post(url, json={"body": "Из браузера"})
+    assert refused.status_code == 403 and refused.json()["error"] == "csrf_failed"
+    accepted = client.post(url, json={"body": "Из браузера"},
+                           headers={"X-CSRF-Token": auth_service.csrf_token("seed-value")})
+    assert accepted.status_code == 201
+
+
+def test_invalid_bearer_token_is_401(client, setup):
+    response = client.get("/api/v1/audit", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
+    bad = client.post("/api/v1/auth/token", data={"username": "nobody@example.kg",
+                                                  "password": "whatever123"})
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_credentials"
+
+
+def test_registration(client, db):
+    from app.models import User
+
+    created = client.post("/api/v1/auth/register", json={
+        "email": "Aigul@Example.kg", "password": "long enough pw", "name": "Айгүл"})
+    assert created.status_code == 201
+    assert created.json()["role"] == "citizen" and created.json()["email"] == "aigul@example.kg"
+    again = client.post("/api/v1/auth/register", json={
+        "email": "aigul@example.kg", "password": "long enough pw", "name": "Айгүл"})
+    assert again.status_code == 409
+    assert client.post("/api/v1/auth/register", json={
+        "email": "not-an-email", "password": "long enough pw", "name": "x"}).status_code == 422
+    assert client.post("/api/v1/auth/register", json={
+        "email": "b@example.kg", "password": "short", "name": "x"}).status_code == 422
+    stored = db.scalar(select(User).where(User.email == "aigul@example.kg"))
+    assert stored.password_hash.startswith("$argon2")
+
+
+def test_clock_endpoint_exists_only_in_test_environment(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from app.config import get_settings
+    from app.main import create_app
+
+    monkeypatch.setenv("TALKUU_ENV", "development")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as dev_client:
+            response = dev_client.put("/api/v1/testing/clock", json={"now": None})
+            assert response.status_code == 404
+    finally:
+        monkeypatch.setenv("TALKUU_ENV", "test")
+        get_settings.cache_clear()
+
+
+def test_production_refuses_the_default_secret(monkeypatch):
+    from pydantic import ValidationError
+
+    from app.config import Settings
+
+    monkeypatch.delenv("TALKUU_SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError):
+        Settings(env="production", _env_file=None)
+    assert Settings(env="production", secret_key="x" * 40, _env_file=None)
