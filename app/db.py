@@ -5,7 +5,7 @@ back when it raises, *before* the response is sent (the dependency is function-s
 acknowledged receipt is always a committed one. Services only ``flush()``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Annotated, Any
@@ -121,3 +121,12 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_side_sessions() -> Callable[[], Session]:
+    """A maker of short sessions of their own, committed at once, outside the request's
+    transaction (rate-limit counters must count even when the request then fails)."""
+    return new_session
+
+
+SideSessions = Annotated[Callable[[], Session], Depends(get_side_sessions)]

@@ -176,4 +176,8 @@ class PayloadTooLarge(TalkuuError):
 class RateLimited(TalkuuError):
     status_code = 429
     code = "rate_limited"
-    message = "Too many attempts. Please wait and try again."
+    message = "Too many attempts. Please wait {seconds} seconds and try again."
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(seconds=retry_after, extra={"retry_after": retry_after})
+        self.retry_after = retry_after

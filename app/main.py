@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import api, pages
 from app.config import ROOT
-from app.errors import InvalidInput, NotFound, TalkuuError
+from app.errors import InvalidInput, NotFound, RateLimited, TalkuuError
 from app.i18n import gettext_
 from app.middleware import RequestContextMiddleware
 
@@ -51,6 +51,8 @@ def create_app() -> FastAPI:
     @app.exception_handler(TalkuuError)
     def _domain_error(request: Request, error: TalkuuError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+        if isinstance(error, RateLimited):
+            headers = {"Retry-After": str(error.retry_after)}
         return _render(request, error.status_code, error.payload(), headers)
 
     @app.exception_handler(RequestValidationError)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app import clock  # noqa: E402
 from app.config import get_settings  # noqa: E402
-from app.db import get_engine, get_session  # noqa: E402
+from app.db import get_engine, get_session, get_side_sessions  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Organization, Role, User  # noqa: E402
 from app.services import auth as auth_service  # noqa: E402
@@ -97,6 +97,7 @@ def app(connection: Connection) -> Iterator[Any]:
             session.close()
 
     application.dependency_overrides[get_session] = session_override
+    application.dependency_overrides[get_side_sessions] = lambda: lambda: _session_on(connection)
     yield application
     clock.set_now(None)
 

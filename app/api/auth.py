@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 
+from app.api.ratelimits import RegistrationLimit, SignInLimit
 from app.db import DbSession
 from app.models import TokenKind
 from app.schemas.auth import RegisterRequest, TokenResponse, UserRead
@@ -15,7 +16,8 @@ def user_read(user) -> UserRead:  # noqa: ANN001
                     email_verified=user.email_verified_at is not None)
 
 
-@router.post("/register", status_code=201, response_model=UserRead)
+@router.post("/register", status_code=201, response_model=UserRead,
+             dependencies=[RegistrationLimit])
 def register(payload: RegisterRequest, session: DbSession) -> UserRead:
     """Create a citizen account."""
     user = auth_service.register(session=session, email=payload.email,
@@ -23,7 +25,7 @@ def register(payload: RegisterRequest, session: DbSession) -> UserRead:
     return user_read(user)
 
 
-@router.post("/token", response_model=TokenResponse)
+@router.post("/token", response_model=TokenResponse, dependencies=[SignInLimit])
 def token(session: DbSession, username: Annotated[str, Form(max_length=254)],
           password: Annotated[str, Form(max_length=1024)]) -> TokenResponse:
     """A bearer token for scripts (OAuth2 password form: username is the email)."""

@@ -6,6 +6,7 @@ from app.api import presenters
 from app.api.deps import (
     CommentDep, CurrentUser, DraftDep, DrafterOfComment, ModeratorOfComment, Viewer,
 )
+from app.api.ratelimits import CommentLimit
 from app.db import DbSession
 from app.schemas.comment import (
     CommentCreate, CommentCreated, CommentList, CommentRead, HideRequest, ResponseRead,
@@ -28,7 +29,8 @@ def list_comments(draft: DraftDep, session: DbSession, viewer: Viewer,
                        total=len(items))
 
 
-@router.post("/drafts/{draft_id}/comments", status_code=201, response_model=CommentCreated)
+@router.post("/drafts/{draft_id}/comments", status_code=201, response_model=CommentCreated,
+             dependencies=[CommentLimit])
 def create_comment(draft: DraftDep, user: CurrentUser, session: DbSession,
                    payload: CommentCreate) -> CommentCreated:
     """Comment on the draft or one clause while the period is open; answers with a receipt."""

@@ -6,12 +6,14 @@ from app.models.consultation import Consultation, ConsultationExtension
 from app.models.draft import Clause, Draft, DraftOutcome, DraftStatus, Version
 from app.models.organization import Organization
 from app.models.policy import ActPolicy
+from app.models.ratelimit import RateLimitCounter, RateLimitPolicy
 from app.models.summary import FeedbackSummary
 from app.models.user import AuthToken, Role, TokenKind, User
 
 __all__ = [
     "ActPolicy", "AuditEntry", "AuthToken", "Clause", "Comment", "CommentStatus",
     "Consultation", "ConsultationExtension", "Decision", "Draft", "DraftOutcome",
-    "DraftStatus", "FeedbackSummary", "Organization", "Response", "Role", "TokenKind",
+    "DraftStatus", "FeedbackSummary", "Organization", "RateLimitCounter", "RateLimitPolicy",
+    "Response", "Role", "TokenKind",
     "User", "Version",
 ]

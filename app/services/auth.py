@@ -5,6 +5,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,14 +13,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.config import get_settings
+from app.config import Environment, get_settings
 from app.errors import EmailTaken, InvalidCredentials, InvalidInput
 from app.models import AuthToken, Organization, Role, TokenKind, User
 from app.services import audit as audit_service
 
-_hasher = PasswordHasher()
-# Verifying against this when the email is unknown keeps sign-in time the same either way.
-_DUMMY_HASH = _hasher.hash("talkuu-dummy-password")
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    # argon2id with the library's recommended cost; the test environment, which hashes
+    # thousands of passwords, uses the minimum cost (still argon2id).
+    if get_settings().env is Environment.TEST:
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    # Verifying against this when the email is unknown keeps sign-in time the same either way.
+    return _hasher().hash("talkuu-dummy-password")
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 MIN_PASSWORD_LENGTH = 8
 
@@ -58,7 +70,7 @@ def create_user(
         raise EmailTaken()
     user = User(
         email=email,
-        password_hash=_hasher.hash(password),
+        password_hash=_hasher().hash(password),
         name=name.strip(),
         role=role,
         organization_id=organization.id if organization else None,
@@ -85,13 +97,13 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     """The active account with this email and password, or InvalidCredentials."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials() from None
     if user is None or not user.is_active:
         raise InvalidCredentials()
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     return user
 
 

@@ -333,3 +333,31 @@ def test_production_refuses_the_default_secret(monkeypatch):
     with pytest.raises(ValidationError):
         Settings(env="production", _env_file=None)
     assert Settings(env="production", secret_key="x" * 40, _env_file=None)
+
+
+def test_sign_in_is_rate_limited_and_failures_count(client, make_user, db):
+    from app.models import RateLimitCounter
+
+    user = make_user(Role.CITIZEN)
+    for _ in range(10):
+        wrong = client.post("/api/v1/auth/token", data={"username": user.email,
+                                                        "password": "wrong password"})
+        assert wrong.status_code == 401
+    blocked = client.post("/api/v1/auth/token", data={"username": user.email,
+                                                      "password": "correct horse battery"})
+    assert blocked.status_code == 429
+    assert blocked.json()["error"] == "rate_limited"
+    assert int(blocked.headers["Retry-After"]) >= 1
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 11
+
+
+def test_commenting_is_rate_limited_per_account(client, setup, db):
+    url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
+    statuses = [client.post(url, json={"body": f"Комментарий {i}"},
+                            headers=setup["h"]["citizen"]).status_code for i in range(32)]
+    assert statuses[:30] == [201] * 30 and statuses[30:] == [429, 429]
+    # Every acknowledged comment is stored; nothing of the refused ones is.
+    assert db.scalar(select(func.count()).select_from(Comment)) == 30
+    # Another account is not affected.
+    other = client.post(url, json={"body": "Другой"}, headers=setup["h"]["citizen2"])
+    assert other.status_code == 201

@@ -1,0 +1,59 @@
+"""Rate-limit dependencies. Each runs before the request's own transaction begins, in a short
+transaction of its own, so that attempts are counted even when the request then fails."""
+
+import hashlib
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.api.deps import SESSION_COOKIE
+from app.db import SideSessions
+from app.services import ratelimit as ratelimit_service
+from app.services.ratelimit import Subject
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _credential(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "bearer:" + hashlib.sha256(token.strip().encode()).hexdigest()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return "session:" + hashlib.sha256(cookie.encode()).hexdigest() if cookie else None
+
+
+def _count(sessions: SideSessions, action: str, subject: Subject) -> None:
+    with sessions() as session:
+        try:
+            ratelimit_service.check(session=session, action=action, subject=subject)
+        finally:
+            session.commit()
+
+
+async def _submitted_username(request: Request) -> str | None:
+    form = await request.form()  # cached by Starlette; the endpoint reads it again for free
+    value = form.get("username") or form.get("email")
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def limit_sign_in(request: Request, sessions: SideSessions,
+                  username: Annotated[str | None, Depends(_submitted_username)]) -> None:
+    """Sign-in attempts per account (the email tried) and per address."""
+    _count(sessions, "sign_in", Subject(account=username, address=_address(request)))
+
+
+def limit_registration(request: Request, sessions: SideSessions) -> None:
+    """Registrations per address."""
+    _count(sessions, "register", Subject(account=None, address=_address(request)))
+
+
+def limit_commenting(request: Request, sessions: SideSessions) -> None:
+    """Comment submissions per account (its credential) and per address."""
+    _count(sessions, "comment", Subject(account=_credential(request), address=_address(request)))
+
+
+SignInLimit = Depends(limit_sign_in)
+RegistrationLimit = Depends(limit_registration)
+CommentLimit = Depends(limit_commenting)
