@@ -1,0 +1,113 @@
+"""The talkuu command, run as a real process against its own fresh database."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.db import get_engine
+
+TALKUU = [sys.executable, "-m", "app.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cli_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own (the suite's database is shared with other tests)."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.db'}"
+        return
+    name = f"talkuu_cli_{uuid.uuid4().hex[:8]}"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(str(engine.url.render_as_string(hide_password=False))).set(
+        database=name).render_as_string(hide_password=False)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def run(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development"}
+    result = subprocess.run([*TALKUU, *args], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_migrate_create_and_verify(cli_database: str) -> None:
+    run(cli_database, "migrate")
+    run(cli_database, "migrate")  # idempotent
+    created = run(cli_database, "create-organization", "minzdrav",
+                  "--name-ru", "Министерство здравоохранения",
+                  "--name-ky", "Саламаттык сактоо министрлиги", "--name-en", "Ministry of Health")
+    assert "minzdrav" in created.stdout
+    assert run(cli_database, "create-organization", "minzdrav", "--name-ru", "x",
+               "--name-ky", "y", check=False).returncode == 1
+    run(cli_database, "create-user", "drafter@health.kg", "--password", "a long password",
+        "--role", "drafter", "--organization", "minzdrav", "--name", "Асель Токтогулова")
+    run(cli_database, "create-user", "citizen@example.kg", "--password", "a long password",
+        "--role", "citizen")
+    assert run(cli_database, "create-user", "x@example.kg", "--password", "a long password",
+               "--role", "drafter", check=False).returncode == 1
+    intact = run(cli_database, "audit", "verify")
+    assert "intact" in intact.stdout
+
+    engine = create_engine(cli_database)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # The trigger refuses any rewrite of the log ...
+            with pytest.raises(Exception, match="append-only"):
+                with connection.begin_nested():
+                    connection.execute(text("UPDATE audit_entry SET action = 'x' WHERE id = 2"))
+            # ... so only a superuser switching it off can tamper, and verify still notices.
+            connection.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+        connection.execute(text(
+            "UPDATE audit_entry SET after = '{\"slug\": \"forged\"}' WHERE id = 2"))
+    engine.dispose()
+    broken = run(cli_database, "audit", "verify", check=False)
+    assert broken.returncode == 1
+    assert "entry 2" in broken.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_answers_http(cli_database: str) -> None:
+    run(cli_database, "migrate")
+    port = _free_port()
+    env = {**os.environ, "TALKUU_DATABASE_URL": cli_database, "TALKUU_ENV": "development"}
+    server = subprocess.Popen([*TALKUU, "serve", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/organizations", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.headers["x-content-type-options"] == "nosniff"
+        missing = httpx.get(f"http://127.0.0.1:{port}/api/v1/drafts/424242")
+        assert missing.status_code == 404 and missing.json()["error"] == "draft_not_found"
+        clock = httpx.put(f"http://127.0.0.1:{port}/api/v1/testing/clock", json={"now": None})
+        assert clock.status_code == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
