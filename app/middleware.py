@@ -1,5 +1,6 @@
 """Pure ASGI middleware: language of the request, the CSRF cookie, security headers."""
 
+import json
 import secrets
 from http.cookies import SimpleCookie
 
@@ -21,6 +22,13 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+MAX_BODY_BYTES = 12 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
 
 
 class RequestContextMiddleware:
@@ -70,7 +78,35 @@ class RequestContextMiddleware:
                                              f"Max-Age=31536000; SameSite=Lax{secure}")
             await send(message)
 
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await _too_large(send_with_headers)
+            i18n.current_language.reset(token)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            # A body sent without (or lying about) its length is cut off at the same limit.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge()
+            return message
+
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, counting_receive, send_with_headers)
+        except BodyTooLarge:
+            await _too_large(send_with_headers)
         finally:
             i18n.current_language.reset(token)
+
+
+async def _too_large(send: Send) -> None:
+    body = json.dumps({"error": "payload_too_large",
+                       "detail": i18n.gettext_("The upload is too large.")}).encode("utf-8")
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -361,3 +361,28 @@ def test_commenting_is_rate_limited_per_account(client, setup, db):
     # Another account is not affected.
     other = client.post(url, json={"body": "Другой"}, headers=setup["h"]["citizen2"])
     assert other.status_code == 201
+
+
+def test_draft_from_an_uploaded_text_file(client, setup):
+    h = setup["h"]
+    fields = {"organization": "mineconom", "act_type": "law", "title": "Из файла",
+              "language": "ru"}
+    uploaded = client.post("/api/v1/drafts", headers=h["drafter"], data=fields,
+                           files={"file": ("law.txt", LAW.encode("cp1251"), "text/plain")})
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["parse_report"]["counts"]["article"] == 3
+    version = client.get(f"/api/v1/drafts/{uploaded.json()['id']}/versions/1").json()
+    assert version["clauses"][1]["heading"] == "Основные понятия"
+    docx = client.post("/api/v1/drafts", headers=h["drafter"], data=fields,
+                       files={"file": ("law.pdf", b"%PDF-1.4", "application/pdf")})
+    assert docx.status_code == 415
+
+
+def test_too_large_bodies_are_413(client, setup):
+    h = setup["h"]
+    huge = "Статья 1. Большая\n\n" + "слово " * 900_000
+    response = client.post("/api/v1/drafts", headers=h["drafter"], json={
+        "organization": "mineconom", "act_type": "law", "title": "Огромный",
+        "text": {"ru": huge, "ky": huge}})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
