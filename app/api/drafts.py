@@ -12,8 +12,9 @@ from app.models import Draft, DraftStatus, Role, User, Version
 from app.schemas.common import Multilingual
 from app.schemas.draft import (
     ClauseRead, ConsultationExtend, ConsultationOpen, DraftCreate, DraftCreated, DraftList,
-    DraftRead, ParseReportRead, VersionCreated, VersionRead,
+    DraftRead, ParseReportRead, VersionCreated, VersionDiffRead, VersionRead,
 )
+from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
 from app.services import organizations as organizations_service
@@ -124,6 +125,20 @@ def get_version(
     return VersionRead(number=version.number, created_at=version.created_at,
                        change_note=version.change_note, languages=version.languages,
                        language=language, clauses=[_clause_read(n, language) for n in tree])
+
+
+@router.get("/{draft_id}/diff", response_model=VersionDiffRead)
+def diff_versions(
+    draft: DraftDep, session: DbSession,
+    from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    to: Annotated[int | None, Query(ge=1)] = None,
+    lang: Annotated[str | None, Query(pattern="^(ru|ky)$")] = None,
+) -> VersionDiffRead:
+    """What changed between two versions, clause by clause, word by word."""
+    old, new, language, result = comparison_service.compare(
+        session=session, draft=draft, from_number=from_, to_number=to, language=lang)
+    return VersionDiffRead(**{"from": old.number}, to=new.number, language=language,
+                           **result.as_dict())
 
 
 @router.post("/{draft_id}/consultation", status_code=201, response_model=DraftRead)

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.common import LocalTime, Multilingual, ReadModel
 from app.schemas.organization import OrganizationRead
@@ -115,3 +115,25 @@ class ConsultationOpen(BaseModel):
 class ConsultationExtend(BaseModel):
     closes_at: datetime
     reason: str
+
+
+class ClauseDiffRead(BaseModel):
+    key: str | None
+    from_key: str | None
+    change: str
+    ops: list[tuple[int, str]]
+    kind: str
+    number: str | None
+    from_number: str | None = None
+    depth: int = 0
+
+
+class VersionDiffRead(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from")
+    to: int
+    language: str
+    counts: dict[str, int]
+    key_map: dict[str, str]
+    clauses: list[ClauseDiffRead]
