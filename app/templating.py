@@ -1,19 +1,25 @@
 """Jinja2 environment for the pages: autoescaping everywhere, translations, formatting."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
+from babel.dates import format_date, format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from babel.dates import format_date, format_datetime
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from starlette.datastructures import QueryParams
 
 from app import clock, i18n
 from app.config import ROOT
 from app.services import auth as auth_service
 
 BABEL_LOCALES = {"ky": "ky", "ru": "ru", "en": "en"}
+# Each language is offered in its own name, so that a reader who cannot read the current
+# interface still finds theirs.
+LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
 
 
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -29,6 +35,70 @@ def _date(value: Any, fmt: str = "long") -> str:
     if isinstance(value, datetime):
         value = clock.local(value).date()
     return format_date(value, format=fmt, locale=BABEL_LOCALES[i18n.current_language.get()])
+
+
+def _when(value: datetime | None) -> str:
+    """A date and a time to the minute: what a reader needs of a deadline."""
+    if value is None:
+        return ""
+    moment = clock.local(value)
+    return f"{_date(moment)}, {moment:%H:%M}"
+
+
+def _iso(value: datetime | date | None) -> str:
+    """The machine-readable form for <time datetime=...>."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return clock.local(value).isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def _datetime_local(value: datetime | None) -> str:
+    """The value of an <input type=datetime-local>, in the configured time zone."""
+    if value is None:
+        return ""
+    return clock.local(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def anchor(key: str) -> str:
+    """The HTML id of a clause: its key, with "/" (not allowed in a fragment we hand out) as "--"."""
+    return key.replace("/", "--")
+
+
+def _page_path(context: Context) -> str:
+    # A form re-rendered after a POST names the page it belongs to, so that links built from
+    # "this page" lead to something a GET can open.
+    path = context.get("page_path")
+    if path:
+        return str(path)
+    request: Request = context["request"]
+    # "//host/x" would be a link to another site: a path is always made to start with one "/".
+    path = "/" + request.url.path.lstrip("/")
+    return path + (f"?{request.url.query}" if request.url.query else "")
+
+
+@pass_context
+def url_with(context: Context, **changes: Any) -> str:
+    """This page's address with some query parameters changed (None removes one)."""
+    path, _sep, query = _page_path(context).partition("?")
+    items = [(k, v) for k, v in QueryParams(query).multi_items() if k not in changes]
+    items += [(k, str(v)) for k, v in changes.items() if v is not None and v != ""]
+    return f"{path}?{urlencode(items)}" if items else path
+
+
+@pass_context
+def lang_url(context: Context, code: str) -> str:
+    """This page in another interface language."""
+    return url_with(context, lang=code)
+
+
+@pass_context
+def current_path(context: Context) -> str:
+    """This page (path and query, without the language), for ?next= after signing in."""
+    path, _sep, query = _page_path(context).partition("?")
+    items = [(k, v) for k, v in QueryParams(query).multi_items() if k != "lang"]
+    return f"{path}?{urlencode(items)}" if items else path
 
 
 @lru_cache
@@ -47,8 +117,16 @@ def environment() -> Environment:
     )
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
+    env.filters["when"] = _when
+    env.filters["iso"] = _iso
+    env.filters["datetime_local"] = _datetime_local
+    env.filters["anchor"] = anchor
     env.globals["pick"] = i18n.pick
     env.globals["LANGUAGES"] = i18n.LANGUAGES
+    env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    env.globals["url_with"] = url_with
+    env.globals["lang_url"] = lang_url
+    env.globals["current_path"] = current_path
     return env
 
 

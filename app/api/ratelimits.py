@@ -2,12 +2,14 @@
 transaction of its own, so that attempts are counted even when the request then fails."""
 
 import hashlib
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from app.api.deps import SESSION_COOKIE
 from app.db import SideSessions
+from app.errors import RateLimited
 from app.services import ratelimit as ratelimit_service
 from app.services.ratelimit import Subject
 
@@ -57,3 +59,39 @@ def limit_commenting(request: Request, sessions: SideSessions) -> None:
 SignInLimit = Depends(limit_sign_in)
 RegistrationLimit = Depends(limit_registration)
 CommentLimit = Depends(limit_commenting)
+
+
+# --- pages -------------------------------------------------------------------------------------
+# A page re-renders its form with what the user typed when refused, so the page variants keep
+# the refusal for the route (``raise_if_limited``) instead of raising before it runs.
+
+def _defer(request: Request, count: Callable[[], None]) -> None:
+    try:
+        count()
+    except RateLimited as refusal:
+        request.state.rate_limited = refusal
+
+
+def raise_if_limited(request: Request) -> None:
+    """Raise the refusal a page's rate-limit dependency kept, if there was one."""
+    refusal = getattr(request.state, "rate_limited", None)
+    if refusal is not None:
+        raise refusal
+
+
+def page_limit_sign_in(request: Request, sessions: SideSessions,
+                       username: Annotated[str | None, Depends(_submitted_username)]) -> None:
+    _defer(request, lambda: limit_sign_in(request, sessions, username))
+
+
+def page_limit_registration(request: Request, sessions: SideSessions) -> None:
+    _defer(request, lambda: limit_registration(request, sessions))
+
+
+def page_limit_commenting(request: Request, sessions: SideSessions) -> None:
+    _defer(request, lambda: limit_commenting(request, sessions))
+
+
+PageSignInLimit = Depends(page_limit_sign_in)
+PageRegistrationLimit = Depends(page_limit_registration)
+PageCommentLimit = Depends(page_limit_commenting)

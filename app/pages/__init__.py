@@ -1,18 +1,30 @@
 """Server-rendered pages, on the same app as the API."""
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
+from app.pages import auth, comments, drafts, home, workspace
+from app.pages.deps import login_redirect, page_viewer, referring_path
 from app.templating import render
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    # Every page learns who is looking first, so that even its error page shows the right
+    # header (the viewer is copied into request.state before anything can fail).
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(page_viewer)])
+    for module in (home, auth, drafts, comments, workspace):
+        router.include_router(module.router)
     return router
 
 
 def render_error(request: Request, *, status: int, payload: dict[str, object],
-                 headers: dict[str, str] | None = None) -> HTMLResponse:
-    """The error page for a page request."""
+                 headers: dict[str, str] | None = None) -> Response:
+    """The error page for a page request; "please sign in" is a trip to the sign-in form."""
+    if status == 401:
+        if request.method in ("GET", "HEAD"):
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            here = referring_path(request)
+        return login_redirect(here)
     return render(request, "error.html", {"status": status, "error": payload},
                   status_code=status, headers=headers)

@@ -1,0 +1,200 @@
+"""Read-only overviews behind the pages: what a drafting body has due, what closes soon.
+
+Nothing here changes state; the rules live in the modules that do (consultations, comments,
+responses, summaries). Every function answers in a fixed number of queries.
+"""
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import clock
+from app.models import (
+    Clause, Comment, CommentStatus, Consultation, Draft, DraftOutcome, DraftStatus,
+    FeedbackSummary,
+)
+from app.services import consultations as consultations_service
+from app.services import drafts as drafts_service
+from app.services.drafts import DraftState
+
+
+@dataclass
+class DueDraft:
+    """A draft of the body with what is due on it."""
+
+    state: DraftState
+    status: DraftStatus
+    unanswered: int
+    summary_due_on: date | None
+    overdue: bool
+
+    @property
+    def draft(self) -> Draft:
+        return self.state.draft
+
+    @property
+    def closes_at(self) -> datetime | None:
+        return self.state.consultation.closes_at if self.state.consultation else None
+
+
+def _urgency(item: DueDraft) -> tuple[int, float]:
+    # Summaries to write first (the oldest deadline first), then open periods (closing
+    # soonest first), then drafts waiting for a period, then the finished ones.
+    if item.status is DraftStatus.CLOSED and item.summary_due_on is not None:
+        return 0, item.summary_due_on.toordinal()
+    if item.status is DraftStatus.UNDER_CONSULTATION and item.closes_at is not None:
+        return 1, item.closes_at.timestamp()
+    if item.status is DraftStatus.PUBLISHED:
+        return 2, -item.draft.created_at.timestamp()
+    return 3, -item.draft.created_at.timestamp()
+
+
+def body_drafts(*, session: Session, organization_id: int) -> list[DueDraft]:
+    """Every draft of a state body, what is due first at the top."""
+    drafts = list(session.scalars(select(Draft).where(Draft.organization_id == organization_id)
+                                  .order_by(Draft.created_at.desc(), Draft.id.desc())))
+    policies = {p.act_type: p for p in drafts_service.list_policies(session=session)}
+    today = clock.now().date()
+    items = []
+    for state in drafts_service.load_states(session=session, drafts=drafts):
+        status = state.status()
+        due_on = None
+        if state.consultation is not None and status is DraftStatus.CLOSED:
+            due_on = consultations_service.summary_due_on(
+                consultation=state.consultation,
+                summary_due_days=policies[state.draft.act_type].summary_due_days)
+        items.append(DueDraft(state=state, status=status,
+                              unanswered=state.comments - state.answered,
+                              summary_due_on=due_on,
+                              overdue=due_on is not None and due_on < today))
+    return sorted(items, key=_urgency)
+
+
+def closing_soon(*, session: Session, limit: int = 10) -> tuple[list[DraftState], int]:
+    """Drafts whose period is open now, closing soonest first, and how many are open."""
+    now = clock.now()
+    latest_ids = select(func.max(Consultation.id)).group_by(Consultation.draft_id)
+    conditions = (Consultation.id.in_(latest_ids), Consultation.opens_at <= now,
+                  Consultation.closes_at > now, Draft.outcome == DraftOutcome.PENDING)
+    total = session.scalar(select(func.count()).select_from(Draft)
+                           .join(Consultation, Consultation.draft_id == Draft.id)
+                           .where(*conditions)) or 0
+    drafts = list(session.scalars(
+        select(Draft).join(Consultation, Consultation.draft_id == Draft.id).where(*conditions)
+        .order_by(Consultation.closes_at, Draft.id).limit(limit)))
+    return drafts_service.load_states(session=session, drafts=drafts), total
+
+
+def recent_summaries(*, session: Session,
+                     limit: int = 5) -> list[tuple[FeedbackSummary, Draft]]:
+    """The most recently published feedback summaries with their drafts."""
+    rows = session.execute(
+        select(FeedbackSummary, Draft).join(Draft, Draft.id == FeedbackSummary.draft_id)
+        .order_by(FeedbackSummary.published_at.desc(), FeedbackSummary.id.desc()).limit(limit))
+    return [(summary, draft) for summary, draft in rows.tuples()]
+
+
+# --- clauses named in comments -----------------------------------------------------------
+
+def key_prefixes(key: str) -> list[str]:
+    """"art-1/part-2/pt-3" -> ["art-1", "art-1/part-2", "art-1/part-2/pt-3"]."""
+    parts = key.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+@dataclass
+class ClauseContext:
+    """A clause with the clauses above it (its name) and below it (its whole text)."""
+
+    path: list[Clause]  # from the outermost named clause down to this one
+    quoted: list[Clause]  # this clause and everything under it, in document order
+
+    @property
+    def clause(self) -> Clause:
+        return self.path[-1]
+
+
+class ClauseIndex:
+    """Clauses of some versions, looked up by (version id, key)."""
+
+    def __init__(self, clauses: Iterable[Clause]) -> None:
+        self._by_key = {(c.version_id, c.key): c for c in clauses}
+        self._sorted: dict[int, list[str]] = {}
+        for version_id, key in sorted(self._by_key):
+            self._sorted.setdefault(version_id, []).append(key)
+
+    def context(self, version_id: int, key: str | None) -> ClauseContext | None:
+        """The clause ``key`` of the version in context, or None if the version lacks it."""
+        if not key or (version_id, key) not in self._by_key:
+            return None
+        path = [self._by_key[(version_id, p)] for p in key_prefixes(key)
+                if (version_id, p) in self._by_key]
+        # Children's keys extend their parent's, so a subtree is a run of the sorted keys.
+        keys = self._sorted[version_id]
+        start = bisect_left(keys, key)
+        below = []
+        for candidate in keys[start:]:
+            if candidate != key and not candidate.startswith(key + "/"):
+                break
+            below.append(self._by_key[(version_id, candidate)])
+        return ClauseContext(path=path, quoted=sorted(below, key=lambda c: c.position))
+
+
+def clause_index(*, session: Session, version_ids: Iterable[int],
+                 keys: Iterable[str]) -> ClauseIndex:
+    """The clauses named by ``keys``, those above them and those below them, in one query.
+
+    Children's keys extend their parent's ("art-1/part-2"), so the prefixes of a key that
+    exist are the clauses above it (they name it "Article 1, part 2"), and the keys that
+    extend it are its text.
+    """
+    named = {key for key in keys if key}
+    wanted = sorted({prefix for key in named for prefix in key_prefixes(key)})
+    versions = sorted(set(version_ids))
+    if not wanted or not versions:
+        return ClauseIndex([])
+    # Keys are [a-z0-9/-], so they need no escaping in a LIKE pattern.
+    below = [Clause.key.like(f"{key}/%") for key in sorted(named)]
+    rows = session.scalars(select(Clause).where(Clause.version_id.in_(versions),
+                                                or_(Clause.key.in_(wanted), *below)))
+    return ClauseIndex(rows)
+
+
+def clause_counts(*, session: Session, version_id: int) -> dict[str, int]:
+    """How many clauses of each kind a version has: the drafter's check of the parsing."""
+    return dict(session.execute(
+        select(Clause.kind, func.count()).where(Clause.version_id == version_id)
+        .group_by(Clause.kind)).tuples().all())
+
+
+@dataclass
+class QueueItem:
+    """A comment in the answer queue, with the clause it is about (in its own version)."""
+
+    comment: Comment
+    context: ClauseContext | None
+    summary_published: bool = False
+
+
+def answer_queue(*, session: Session, draft: Draft, unanswered_only: bool = False
+                 ) -> list[QueueItem]:
+    """The draft's published comments to answer, oldest first, with their clauses."""
+    comments = list(session.scalars(
+        select(Comment).where(Comment.draft_id == draft.id,
+                              Comment.status == CommentStatus.PUBLISHED)
+        .options(selectinload(Comment.author), selectinload(Comment.response))
+        .order_by(Comment.created_at, Comment.id)))
+    if unanswered_only:
+        comments = [c for c in comments if c.response is None]
+    published_rounds = set(session.scalars(select(FeedbackSummary.consultation_id).where(
+        FeedbackSummary.draft_id == draft.id)))
+    index = clause_index(session=session, version_ids=[c.version_id for c in comments],
+                         keys=[c.clause_key for c in comments if c.clause_key])
+    return [QueueItem(comment=comment, context=index.context(comment.version_id,
+                                                             comment.clause_key),
+                      summary_published=comment.consultation_id in published_rounds)
+            for comment in comments]
