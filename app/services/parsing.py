@@ -9,12 +9,19 @@ section titles wrapped over several ALL CAPS lines, references that look like he
 The one hard rule: nothing is lost or duplicated.  Joining label, heading and text of every
 clause in pre-order gives back the input up to whitespace (see ``normalize_whitespace``).
 The parser is a single linear pass over paragraphs (non-empty lines) with a stack of open clauses.
+
+``parse_text`` reads plain text; ``parse_blocks`` reads what an importer extracted from a Word
+document or a Word HTML export (app.services.importing): paragraphs and tables in document
+order.  ``parse_text(text)`` is exactly ``parse_blocks(split_paragraphs(text))``.  A table
+becomes one PARAGRAPH clause that keeps its cells in ``table`` (its ``text`` is the rows, cells
+joined with " | ", so search and the no-text-lost rule still work); editorial notes such as
+"(В редакции Закона КР от ...)" stay PARAGRAPH clauses flagged ``note``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -40,14 +47,40 @@ class ParsedClause:
     heading: str  # title of a section/chapter/article, else ""
     text: str  # own body text, without label, heading or children
     children: list[ParsedClause] = field(default_factory=list)
+    # A table kept as rows of cells (kind PARAGRAPH, label ""); ``text`` is the rows with cells
+    # joined by " | ", one row per line.
+    table: list[list[str]] | None = None
+    # An editorial note of the publisher, "(В редакции Закона КР от ...)", "(Утратила силу
+    # ...)", "(... Мыйзамынын редакциясына ылайык)": a PARAGRAPH the UI shows greyed.
+    note: bool = False
 
 
 @dataclass
 class ParseReport:
-    """What was found (clauses per kind) and what looked suspicious."""
+    """What was found (clauses per kind) and what looked suspicious.
+
+    ``counts`` has one entry per ClauseKind and sums to the number of clauses; ``notes`` is how
+    many of the paragraphs are editorial notes.  ``unplaced`` lists what the parser kept but
+    could not place in the structure (a part marker "1." outside any article, a text without
+    any heading ...), each as "<key>: <reason>: <start of the text>", for the drafter to check
+    before publishing.
+    """
 
     counts: dict[str, int]
     warnings: list[str]
+    unplaced: list[str] = field(default_factory=list)
+    notes: int = 0
+
+
+@dataclass
+class Table:
+    """A table as extracted from a document: rows of cell texts."""
+
+    rows: list[list[str]]
+
+
+# What ``parse_blocks`` reads: a paragraph (one string) or a table, in document order.
+Block = str | Table
 
 
 @dataclass
@@ -113,6 +146,18 @@ _POINT_RE = re.compile(rf"(?P<num>{_NUM})\)(?=\s|$)")
 _SUBPOINT_RE = re.compile(r"(?P<num>[а-яёңөүa-z])\)(?=\s|$)")
 _DASH_RE = re.compile(r"[-‐‑‒–—−\uf02d](?=\s|$)")
 _ENUMERATED = ((_PART, _PART_RE), (_POINT, _POINT_RE), (_SUBPOINT, _SUBPOINT_RE))
+# Editorial notes of the publisher: a paragraph in parentheses that says a text was amended,
+# repealed or enacted.  Russian notes say so in the first words ("(В редакции ...", "(Глава в
+# редакции ...", "(абзац второй утратил силу ..."), Kyrgyz ones at the end ("... Мыйзамынын
+# редакциясына ылайык)", "... күчүн жоготту)").  A note wrapped over several lines of a text
+# export goes on until its parenthesis closes.
+_NOTE_START_RE = re.compile(
+    r"\((?:\S+\s+){0,3}?(?:в\s+редакции|в\s+ред\.|утратил[аои]?\s+силу|утратившим[и]?\s+силу"
+    r"|(?:исключ|введ|излож|дополн|приостановл)[её]н[аоы]?\b|вступ\w*\s+в\s+силу)",
+    re.IGNORECASE)
+_NOTE_END_RE = re.compile(
+    r"(?:редакциясына\s+ылайык|редакциясында|күчүн\s+жоготту|күчүн\s+жоготкон|алынып\s+салынды|"
+    r"толукталды|өзгөртүлдү|киргизилди)\W*$", re.IGNORECASE)
 
 _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяңөү",
@@ -169,6 +214,28 @@ def _match_structural(para: str) -> tuple[int, str, str | None, str] | None:
     return None
 
 
+def match_heading(paragraph: str) -> tuple[ClauseKind, str, str] | None:
+    """(kind, label, title) if the paragraph opens a section, chapter or article, else None.
+
+    ``title`` is "" for a bare heading ("Статья 7.", "РАЗДЕЛ I") whose title, if any, is the
+    next paragraph.  References in prose ("Статья 21 настоящего Кодекса ...") are not headings.
+    Importers use it to keep a line break that separates a heading from its title.
+    """
+    found = _match_structural(normalize_whitespace(paragraph))
+    if found is None:
+        return None
+    rank, label, _, rest = found
+    return _KIND[rank], label, rest
+
+
+def _is_note(para: str) -> bool:
+    return para.startswith("(") and bool(_NOTE_START_RE.match(para) or _NOTE_END_RE.search(para))
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _looks_like_marker(para: str) -> bool:
     return bool(_match_structural(para) or _PART_RE.match(para) or _POINT_RE.match(para)
                 or _SUBPOINT_RE.match(para) or _DASH_RE.match(para))
@@ -202,6 +269,8 @@ class _Builder:
         self.books = 0
         self.warnings: list[str] = []
         self.counts = {kind.value: 0 for kind in ClauseKind}
+        self.unplaced: list[str] = []
+        self.notes = 0
 
     def inside_article(self) -> bool:
         return any(rank == _ARTICLE for rank, _ in self.stack)
@@ -263,7 +332,8 @@ class _Builder:
         self._attach(clause, parent)
         self.stack.append((rank, clause))
 
-    def paragraph(self, label: str, text: str, deepest: int) -> None:
+    def paragraph(self, label: str, text: str, deepest: int, *, note: bool = False,
+                  table: list[list[str]] | None = None) -> ParsedClause:
         """Attach a paragraph to the innermost open clause of rank <= `deepest`."""
         while self.stack and self.stack[-1][0] > deepest:
             self.stack.pop()
@@ -273,52 +343,139 @@ class _Builder:
         self.paragraphs[parent_key] = index
         key = f"{parent_key}/p-{index}" if parent else f"p-{index}"
         key = self._unique(key, parent, qualify=False)
-        self._attach(ParsedClause(ClauseKind.PARAGRAPH, key, None, label, "", text), parent)
+        clause = ParsedClause(ClauseKind.PARAGRAPH, key, None, label, "", text, table=table,
+                              note=note)
+        self._attach(clause, parent)
+        if note:
+            self.notes += 1
+        return clause
 
 
-def _paragraphs(text: str) -> list[str]:
+def split_paragraphs(text: str) -> list[str]:
     """Non-empty lines with whitespace collapsed; blank or space-only lines separate."""
     lines = text.translate(_INVISIBLE).replace("\r\n", "\n").splitlines()
     return [p for p in (" ".join(line.split()) for line in lines) if p]
 
 
+_paragraphs = split_paragraphs  # the old private name
+
+
+def _normalize_table(table: Table) -> Table | None:
+    rows = [[normalize_whitespace(cell) for cell in row] for row in table.rows]
+    rows = [row for row in rows if any(row)]
+    return Table(rows) if rows else None
+
+
+def _normalize_blocks(blocks: Iterable[Block]) -> list[Block]:
+    """Paragraphs with whitespace collapsed and tables with clean cells; empty ones dropped."""
+    result: list[Block] = []
+    for block in blocks:
+        if isinstance(block, Table):
+            table = _normalize_table(block)
+            if table is not None:
+                result.append(table)
+        else:
+            para = normalize_whitespace(block)
+            if para:
+                result.append(para)
+    return result
+
+
+def table_text(rows: list[list[str]]) -> str:
+    """The text of a table clause: cells joined with " | ", one row per line."""
+    return "\n".join(" | ".join(row) for row in rows)
+
+
+_UNPLACED_REASON = {_PART: "a part marker outside any article",
+                    _POINT: "a point marker outside any article",
+                    _SUBPOINT: "a subpoint marker outside any article"}
+
+
+def parse_blocks(blocks: Iterable[Block]) -> ParsedDocument:
+    """Parse paragraphs and tables (in document order) into a clause tree with a report.
+
+    A paragraph is one string (whitespace inside it is collapsed, so a newline in it does not
+    start a new paragraph); a ``Table`` becomes one PARAGRAPH clause with ``table`` set.  It
+    attaches to the innermost open clause when the paragraph before it ends with a colon
+    ("... по следующим ставкам:"), else like prose to the part, article, chapter ... open.
+    """
+    return _parse(_normalize_blocks(blocks))
+
+
 def parse_text(text: str) -> ParsedDocument:
     """Parse the plain text of a legal act into a clause tree with a report."""
-    paras = _paragraphs(text)
+    return _parse(split_paragraphs(text))
+
+
+def _parse(paras: list[Block]) -> ParsedDocument:
     builder = _Builder()
+    headings = 0
+    note_depth = 0  # parentheses a note left open: it goes on in the next paragraph
+    table_depth: int | None = None  # where the previous block, if a table, was attached
+    after_colon = False
     i = 0
     while i < len(paras):
         para = paras[i]
         i += 1
+        if isinstance(para, Table):
+            if table_depth is None:
+                table_depth = _SUBPOINT if after_colon else _PART
+            builder.paragraph("", table_text(para.rows), table_depth, table=para.rows)
+            note_depth = 0
+            after_colon = False
+            continue
+        table_depth = None
+        after_colon = para.endswith(":")
         structural = _match_structural(para)
         if structural:
             rank, label, raw, heading = structural
+            headings += 1
             # "РАЗДЕЛ I" / "Глава 1" / "Статья 7." with the title on the next paragraph;
             # "ОБЩАЯ ЧАСТЬ" is its own title.
             named = _NAMED_BOOK_RE.fullmatch(label)
-            if not heading and not named and i < len(paras) and _can_be_title(paras[i]):
+            if (not heading and not named and i < len(paras) and isinstance(paras[i], str)
+                    and _can_be_title(paras[i])):
                 heading = paras[i]
                 i += 1
             # Section titles wrap over several ALL CAPS lines (road-traffic-law, family code).
             if rank <= _SECTION and _is_caps(heading):
-                while i < len(paras) and _is_caps(paras[i]) and _can_be_title(paras[i]):
+                while (i < len(paras) and isinstance(paras[i], str) and _is_caps(paras[i])
+                       and _can_be_title(paras[i])):
                     heading = f"{heading} {paras[i]}"
                     i += 1
             builder.open(rank, label, raw, heading, "")
+            note_depth = 0
+            after_colon = False
             continue
         # Parts, points and subpoints exist only inside an article; elsewhere "1." is prose.
-        enumerated = builder.inside_article() and next(
+        enumerated = next(
             ((rank, m) for rank, regex in _ENUMERATED if (m := regex.match(para))), None)
-        if enumerated:
+        if enumerated and builder.inside_article():
             rank, m = enumerated
             builder.open(rank, m.group(0), m.group("num"), "", para[m.end():].strip())
+            note_depth = 0
             continue
         dash = _DASH_RE.match(para)
         if dash:
             # An indent belongs to whatever is open, so that "а) ...:" keeps its dash list.
             builder.paragraph(dash.group(0), para[dash.end():].strip(), _SUBPOINT)
+            note_depth = 0
+            continue
+        if note_depth > 0:
+            note = True
+            note_depth += para.count("(") - para.count(")")
         else:
-            # Prose after a list ends the list: it goes to the part (or article, chapter ...).
-            builder.paragraph("", para, _PART)
-    report = ParseReport(counts=builder.counts, warnings=builder.warnings)
+            note = _is_note(para)
+            note_depth = para.count("(") - para.count(")") if note else 0
+        # Prose after a list ends the list: it goes to the part (or article, chapter ...).
+        clause = builder.paragraph("", para, _PART, note=note)
+        if enumerated:
+            rank, _ = enumerated
+            builder.unplaced.append(f"{clause.key}: {_UNPLACED_REASON[rank]}: {_excerpt(para)}")
+    if paras and not headings:
+        builder.unplaced.append(f"{builder.roots[0].key}: no section, chapter or article heading "
+                                f"found; the whole text stays {len(builder.roots)} unstructured "
+                                f"paragraph(s)")
+    report = ParseReport(counts=builder.counts, warnings=builder.warnings,
+                         unplaced=builder.unplaced, notes=builder.notes)
     return ParsedDocument(clauses=builder.roots, report=report)

@@ -11,8 +11,12 @@ from app.services.parsing import (
     ClauseKind,
     ParsedClause,
     ParsedDocument,
+    Table,
+    match_heading,
     normalize_whitespace,
+    parse_blocks,
     parse_text,
+    split_paragraphs,
 )
 
 
@@ -45,6 +49,9 @@ def assert_invariants(doc: ParsedDocument, source: str) -> None:
     for clause, _, _ in doc.iter_clauses():
         counted[clause.kind.value] += 1
     assert doc.report.counts == counted
+    assert doc.report.notes == sum(1 for c, _, _ in doc.iter_clauses() if c.note)
+    assert all(c.kind is ClauseKind.PARAGRAPH and c.label == ""
+               for c, _, _ in doc.iter_clauses() if c.note or c.table is not None)
 
 
 def articles(doc: ParsedDocument) -> list[ParsedClause]:
@@ -82,6 +89,11 @@ def test_road_traffic_law():
     # The sentence between "РАЗДЕЛ I" and "Статья 1" belongs to the section.
     assert clauses["sec-1/p-1"].text.startswith("Настоящий Закон определяет")
     assert clauses["art-5/p-2"].label == "-"
+    # Editorial notes are flagged; the publication reference in parentheses is not one.
+    assert doc.report.notes == 26
+    assert clauses["art-7/p-1"].note and clauses["art-7/p-1"].text.startswith("(Утратила силу")
+    assert not clauses["art-33/p-2"].note
+    assert doc.report.unplaced == []
 
 
 def test_family_code():
@@ -115,6 +127,10 @@ def test_family_code():
     # The preamble stays at the top level.
     assert doc.clauses[0].kind is ClauseKind.PARAGRAPH and doc.clauses[0].text == "ВНИМАНИЕ!"
     assert clauses["art-1/part-2"].text.startswith("Признается брак")
+    assert doc.report.notes == 62
+    assert [clauses[k].note for k in ("p-7", "p-8", "art-2/p-14", "ch-13/p-1", "sec-6/p-1")] == [
+        True, False, True, True, True]
+    assert doc.report.unplaced == []
 
 
 def test_water_code():
@@ -131,6 +147,10 @@ def test_water_code():
     assert doc.report.counts["chapter"] == 19
     assert (clauses["ch-1"].label, clauses["ch-1"].heading) == ("Глава 1", "Общие положения")
     assert clauses["art-28/part-1/sub-zh"].label == "ж)"
+    # A note wrapped over two lines is a note on both.
+    assert clauses["p-3"].note and clauses["p-4"].note
+    assert clauses["p-4"].text.startswith("7 мая 2016 года")
+    assert doc.report.notes == 52
 
 
 def test_tax_code():
@@ -162,6 +182,8 @@ def test_tax_code():
     assert doc.report.counts["chapter"] == 63
     # A second list restarting at "1)" inside the same part gets suffixed keys, not lost.
     assert clauses["art-56/part-4/pt-1-dup2"].label == "1)"
+    assert doc.report.notes == 189
+    assert doc.report.unplaced == []
 
 
 # --- snippets ---------------------------------------------------------------------------------
@@ -310,6 +332,9 @@ def test_preamble_is_top_level():
     assert [c.key for c in doc.clauses] == ["p-1", "p-2", "p-3", "p-4", "art-1"]
     assert doc.clauses[3].label == ""
     assert doc.clauses[4].children[0].key == "art-1/p-1"
+    # The preamble is fine; a part marker before any article is shown to the drafter.
+    assert doc.report.unplaced == [
+        "p-4: a part marker outside any article: 1. Это еще не часть статьи."]
 
 
 def test_nbsp_soft_hyphen_tabs_and_crlf():
@@ -375,3 +400,110 @@ def test_empty_input():
         assert doc.clauses == []
         assert sum(doc.report.counts.values()) == 0
         assert list(doc.iter_clauses()) == []
+        assert doc.report.unplaced == [] and doc.report.notes == 0
+
+
+# --- editorial notes, unplaced text ---------------------------------------------------------
+
+@pytest.mark.parametrize("note", [
+    "(В редакции Закона КР от 17 мая 2012 года № 54)",
+    "(В редакции Законов Кыргызской Республики от 5 февраля 2007 года № 11, 26 февраля 2015 "
+    "года № 40)",
+    "(Утратила силу в соответствии с Законом КР от 10 октября 2012 года № 170)",
+    "(абзац четырнадцатый утратил силу в соответствии с Законом КР от 17 мая 2012 года № 54)",
+    "(Название главы в редакции Закона КР от 12 июня 2008 года № 117)",
+    "(Введен в действие Законом Кыргызской Республики от 18 января 2022 года № 4)",
+    "(Часть 2 исключена Законом КР от 1 мая 2020 года № 5)",
+    "(КР 2012-жылдын 17-майындагы № 54 Мыйзамынын редакциясына ылайык)",
+    "(КР 2012-жылдын 17-майындагы № 54 Мыйзамына ылайык күчүн жоготту)",
+])
+def test_editorial_notes_are_flagged(note):
+    doc = parse_text(f"Статья 5. Название\n{note}\nТекст статьи.")
+    note_clause, body = articles(doc)[0].children
+    assert (note_clause.kind, note_clause.label, note_clause.text, note_clause.note) == (
+        ClauseKind.PARAGRAPH, "", note, True)
+    assert body.note is False and doc.report.notes == 1
+
+
+@pytest.mark.parametrize("text", [
+    "(исключение составляют случаи, предусмотренные законом)",
+    "(дополнительное соглашение)",
+    '("Эркин Тоо - Свободные горы", 29 апреля 1998 года, № 53-54)',
+    "В редакции Закона КР от 17 мая 2012 года № 54 без скобок.",
+])
+def test_parenthesised_prose_is_not_a_note(text):
+    doc = parse_text(f"Статья 5. Название\n{text}")
+    assert articles(doc)[0].children[0].note is False
+
+
+def test_a_note_is_not_a_title_and_a_repealed_part_stays_a_part():
+    doc = parse_text("Статья 5.\n(Утратила силу в соответствии с Законом КР от 1 мая 2020 года "
+                     "№ 5)\nСтатья 6. Дальше\n1. (Утратила силу в соответствии с Законом)")
+    clauses = by_key(doc)
+    assert clauses["art-5"].heading == "" and clauses["art-5/p-1"].note
+    assert clauses["art-6/part-1"].kind is ClauseKind.PART and not clauses["art-6/part-1"].note
+
+
+def test_text_without_any_heading_is_reported_unplaced():
+    doc = parse_text("Приказываю:\n1. Утвердить положение.\n2. Контроль оставляю за собой.")
+    assert [c.key for c in doc.clauses] == ["p-1", "p-2", "p-3"]
+    assert doc.report.unplaced == [
+        "p-2: a part marker outside any article: 1. Утвердить положение.",
+        "p-3: a part marker outside any article: 2. Контроль оставляю за собой.",
+        "p-1: no section, chapter or article heading found; the whole text stays 3 "
+        "unstructured paragraph(s)"]
+
+
+def test_point_in_a_chapter_outside_articles_is_unplaced():
+    doc = parse_text("Глава 1. Общие\n1) пункт без статьи;\nСтатья 1. Первая\n1) пункт.")
+    assert [c.key for c, _, _ in doc.iter_clauses()] == ["ch-1", "ch-1/p-1", "art-1", "art-1/pt-1"]
+    assert doc.report.unplaced == ["ch-1/p-1: a point marker outside any article: 1) пункт без "
+                                   "статьи;"]
+
+
+# --- blocks: paragraphs and tables from an importer ------------------------------------------
+
+def test_parse_text_is_parse_blocks_of_its_paragraphs():
+    source = read_corpus("road-traffic-law.txt")
+    assert parse_blocks(split_paragraphs(source)) == parse_text(source)
+
+
+def test_tables_attach_where_they_stand():
+    doc = parse_blocks([
+        "Статья 7.",
+        Table([["Разряд", "Коэффициент"], ["1", "1,00"]]),  # not the title of the article
+        "1. Налог взимается:",
+        "1) по ставкам:",
+        Table([[" а\u00a0", "б\u00ad"], ["", ""]]),  # after a colon: in the point
+        Table([["в", "г"]]),  # a second table right after goes to the same place
+        "Прочее.",
+        Table([["", ""]]),  # nothing in it: dropped
+    ])
+    assert [(c.key, c.text, c.table) for c, _, _ in doc.iter_clauses()] == [
+        ("art-7", "", None),
+        ("art-7/p-1", "Разряд | Коэффициент\n1 | 1,00", [["Разряд", "Коэффициент"], ["1", "1,00"]]),
+        ("art-7/part-1", "Налог взимается:", None),
+        ("art-7/part-1/pt-1", "по ставкам:", None),
+        ("art-7/part-1/pt-1/p-1", "а | б", [["а", "б"]]),
+        ("art-7/part-1/pt-1/p-2", "в | г", [["в", "г"]]),
+        ("art-7/part-1/p-1", "Прочее.", None),
+    ]
+    assert by_key(doc)["art-7"].heading == ""
+    assert doc.report.counts["paragraph"] == 4
+
+
+def test_block_paragraphs_are_normalised_and_never_split():
+    doc = parse_blocks(["Статья\u00a01.\tНазвание", "Текст\nв две строки\u00ad.", "  "])
+    assert [(c.label, c.heading, c.text) for c, _, _ in doc.iter_clauses()] == [
+        ("Статья 1.", "Название", ""), ("", "", "Текст в две строки.")]
+
+
+def test_match_heading():
+    assert match_heading("Статья 21¹. Рецидив") == (ClauseKind.ARTICLE, "Статья 21¹.", "Рецидив")
+    assert match_heading("Статья 7.") == (ClauseKind.ARTICLE, "Статья 7.", "")
+    assert match_heading("РАЗДЕЛ\u00a0I") == (ClauseKind.SECTION, "РАЗДЕЛ I", "")
+    assert match_heading("1-глава. Негизги жоболор") == (ClauseKind.CHAPTER, "1-глава.",
+                                                         "Негизги жоболор")
+    assert match_heading("Статья 21 настоящего Кодекса применяется.") is None
+    assert match_heading("40-беренесинин 1-бөлүгү") is None
+    assert match_heading("1. Часть") is None
