@@ -305,7 +305,8 @@ class _Builder:
             rest = number[len(base):]
             # Plain-text exports print 23¹ as "231": read it as inserted when it is not the
             # next number but the previous base followed by one or two digits.
-            if (int(number) != int(base) + 1 and number.startswith(base)
+            # A one-digit base is not enough evidence ("17" after "1" is article 17).
+            if (int(number) != int(base) + 1 and len(base) >= 2 and number.startswith(base)
                     and 1 <= len(rest) <= 2 and rest[0] != "0"):
                 self.warnings.append(f"{_KIND[rank]} {number} read as {base}-{rest} "
                                      f"(superscript lost?)")
@@ -413,6 +414,8 @@ def _parse(paras: list[Block]) -> ParsedDocument:
     note_depth = 0  # parentheses a note left open: it goes on in the next paragraph
     table_depth: int | None = None  # where the previous block, if a table, was attached
     after_colon = False
+    has_articles = any(isinstance(p, str) and (m := _match_structural(p)) and m[0] == _ARTICLE
+                       for p in paras)
     i = 0
     while i < len(paras):
         para = paras[i]
@@ -447,11 +450,13 @@ def _parse(paras: list[Block]) -> ParsedDocument:
             note_depth = 0
             after_colon = False
             continue
-        # Parts, points and subpoints exist only inside an article; elsewhere "1." is prose.
+        # Parts, points and subpoints exist only inside an article; elsewhere "1." is prose,
+        # except in acts without articles (resolutions, orders), whose points are the structure.
         enumerated = next(
             ((rank, m) for rank, regex in _ENUMERATED if (m := regex.match(para))), None)
-        if enumerated and builder.inside_article():
+        if enumerated and (builder.inside_article() or not has_articles):
             rank, m = enumerated
+            headings += 1
             builder.open(rank, m.group(0), m.group("num"), "", para[m.end():].strip())
             note_depth = 0
             continue

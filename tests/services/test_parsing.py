@@ -445,13 +445,25 @@ def test_a_note_is_not_a_title_and_a_repealed_part_stays_a_part():
 
 
 def test_text_without_any_heading_is_reported_unplaced():
-    doc = parse_text("Приказываю:\n1. Утвердить положение.\n2. Контроль оставляю за собой.")
-    assert [c.key for c in doc.clauses] == ["p-1", "p-2", "p-3"]
+    doc = parse_text("Настоящий текст.\nБез заголовков и без пунктов.")
+    assert [c.key for c in doc.clauses] == ["p-1", "p-2"]
     assert doc.report.unplaced == [
-        "p-2: a part marker outside any article: 1. Утвердить положение.",
-        "p-3: a part marker outside any article: 2. Контроль оставляю за собой.",
-        "p-1: no section, chapter or article heading found; the whole text stays 3 "
+        "p-1: no section, chapter or article heading found; the whole text stays 2 "
         "unstructured paragraph(s)"]
+
+
+def test_act_without_articles_is_structured_by_its_numbered_points():
+    # Orders and resolutions have no articles: their "1." and "1)" are the structure.
+    doc = parse_text("Приказываю:\n1. Утвердить положение:\n1) о порядке;\nа) первое;\n"
+                     "2. Контроль оставляю за собой.")
+    assert [c.key for c, _, _ in doc.iter_clauses()] == [
+        "p-1", "part-1", "part-1/pt-1", "part-1/pt-1/sub-a", "part-2"]
+    assert doc.report.unplaced == []
+
+
+def test_one_digit_base_is_not_read_as_a_lost_superscript():
+    doc = parse_text("1-берене. Биринчи\nТекст.\n17-берене. Он жетинчи\nТекст.")
+    assert [c.key for c in doc.clauses] == ["art-1", "art-17"]
 
 
 def test_point_in_a_chapter_outside_articles_is_unplaced():
