@@ -65,9 +65,8 @@ def create_draft(
     payload: Annotated[dict[str, Any], Depends(read_payload)],
 ) -> DraftCreated:
     """Publish a new draft of the caller's state body; its text becomes version 1."""
-    payload["text"] = parse_text_field(payload.get("text"))
     try:
-        data = DraftCreate.model_validate(payload)
+        data = DraftCreate.model_validate({**payload, "text": parse_text_field(payload.get("text"))})
     except ValidationError as error:
         raise InvalidInput("Please check the fields: {fields}.", fields=", ".join(
             str(e["loc"][0]) for e in error.errors() if e["loc"])) from None
@@ -78,7 +77,8 @@ def create_draft(
     summary = data.summary.model_dump() if isinstance(data.summary, Multilingual) else data.summary
     draft, outcome = drafts_service.create_draft(
         session=session, actor=user, organization=organization, act_type=data.act_type,
-        title=title, summary=summary, text=VersionText(ru=data.text.ru, ky=data.text.ky))
+        title=title, summary=summary,
+        text=VersionText(ru=data.text.ru, ky=data.text.ky, documents=payload.get("documents", {})))
     read = draft_read(session, draft)
     return DraftCreated(**read.model_dump(), parse_report=ParseReportRead(**vars(outcome)))
 
@@ -100,7 +100,8 @@ def create_version(
     if change_note is not None and not isinstance(change_note, str):
         raise InvalidInput("change_note must be text.")
     version, outcome = drafts_service.add_version(
-        session=session, actor=user, draft=draft, text=VersionText(ru=text.ru, ky=text.ky),
+        session=session, actor=user, draft=draft,
+        text=VersionText(ru=text.ru, ky=text.ky, documents=payload.get("documents", {})),
         change_note=change_note)
     return VersionCreated(number=version.number, parse_report=ParseReportRead(**vars(outcome)))
 
@@ -109,7 +110,8 @@ def _clause_read(node: ClauseNode, language: str) -> ClauseRead:
     clause = node.clause
     return ClauseRead(key=clause.key, kind=clause.kind, number=clause.number,
                       label=clause.label(language), heading=clause.heading(language),
-                      text=clause.text(language),
+                      text=clause.text(language), note=clause.note,
+                      table=clause.table(language),
                       children=[_clause_read(child, language) for child in node.children])
 
 

@@ -7,6 +7,8 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from app.errors import InvalidInput, PayloadTooLarge, TalkuuError
+from app.services import importing as importing_service
+from app.services.importing import ImportResult, UnsupportedDocument
 from app.schemas.draft import DraftTextIn
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -15,17 +17,32 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 class UnsupportedFileType(TalkuuError):
     status_code = 415
     code = "unsupported_file_type"
-    message = "This kind of file cannot be read yet; upload a .txt file or paste the text."
+    message = ("This kind of file cannot be read; upload a Word document (.docx), a web page "
+               "saved from Word (.html) or a text file (.txt).")
 
 
-def decode_text(raw: bytes) -> str:
-    """Text from an uploaded plain-text file (UTF-8, or the Windows-1251 Word still writes)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+class UnreadableFile(TalkuuError):
+    status_code = 422
+    code = "unreadable_file"
+    message = "The file could not be read: it is damaged or in an unknown encoding."
+
+
+class EmptyFile(TalkuuError):
+    status_code = 422
+    code = "empty_file"
+    message = "The file contains no text."
+
+
+_IMPORT_ERRORS = {"unsupported": UnsupportedFileType, "unreadable": UnreadableFile,
+                  "empty": EmptyFile}
+
+
+def import_upload(raw: bytes, filename: str, language: str | None) -> ImportResult:
+    """A drafter's file read into a clause tree, or the error to show them."""
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1251")
+        return importing_service.import_document(raw, filename, language=language)
+    except UnsupportedDocument as error:
+        raise _IMPORT_ERRORS.get(error.reason, UnsupportedFileType)() from None
 
 
 async def read_payload(request: Request) -> dict[str, Any]:
@@ -40,12 +57,14 @@ async def read_payload(request: Request) -> dict[str, Any]:
             raw = await upload.read(MAX_UPLOAD_BYTES + 1)
             if len(raw) > MAX_UPLOAD_BYTES:
                 raise PayloadTooLarge()
-            if not name.endswith(".txt"):
-                raise UnsupportedFileType()
-            language = data.get("language", "ru")
-            if language not in ("ru", "ky"):
+            language = data.get("language") or None
+            if language not in (None, "ru", "ky"):
                 raise InvalidInput("The language of the file must be ru or ky.")
-            data["text"] = {language: decode_text(raw)}
+            result = import_upload(raw, name, language)
+            language = language or result.report.language or "ru"
+            data["text"] = {language: result.text}
+            data["documents"] = {language: result.document}
+            data["import_report"] = result.report
         else:
             data["text"] = {code: data.pop(f"text_{code}") for code in ("ru", "ky")
                             if data.get(f"text_{code}")}

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -112,6 +112,11 @@ class Clause(Base):
     heading_ky: Mapped[str | None] = mapped_column(Text)
     text_ru: Mapped[str | None] = mapped_column(Text)
     text_ky: Mapped[str | None] = mapped_column(Text)
+    # A table kept as rows of cells (its text above is the cells joined, for search and diffs).
+    table_ru: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    table_ky: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    # An editorial note "(В редакции Закона ...)": part of the text, shown apart.
+    note: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     version: Mapped[Version] = relationship(lazy="raise", back_populates="clauses")
 
@@ -121,6 +126,9 @@ class Clause(Base):
     def heading(self, language: str) -> str:
         return (getattr(self, f"heading_{language}", None) or self.heading_ru
                 or self.heading_ky or "")
+
+    def table(self, language: str) -> list[list[str]] | None:
+        return getattr(self, f"table_{language}", None) or self.table_ru or self.table_ky
 
     def text(self, language: str) -> str:
         return getattr(self, f"text_{language}", None) or self.text_ru or self.text_ky or ""

@@ -110,6 +110,8 @@ class ClauseView:
     count: int
     commentable: bool
     children: list["ClauseView"] = field(default_factory=list)
+    table: list[list[str]] | None = None
+    note: bool = False
 
     @property
     def kind(self) -> str:
@@ -172,7 +174,8 @@ def clause_tree(*, clauses: Sequence[Clause], language: str, comments: Sequence[
             heading=clause.heading(language), text=clause.text(language), heading_level=level,
             citation=[*inherited, _own_citation(clause)],
             comments=by_clause.get(clause.key, []), count=counts.get(clause.key, 0),
-            commentable=open_now and consultation is not None and consultation.covers(clause.key))
+            commentable=open_now and consultation is not None and consultation.covers(clause.key),
+            table=clause.table(language), note=clause.note)
         by_key[clause.key] = view
         (parent.children if parent is not None else roots).append(view)
         if structural:

@@ -10,7 +10,8 @@ from starlette.datastructures import FormData, UploadFile
 
 from app import clock, i18n
 from app.api.deps import CommentDep, DraftDep, DrafterOfComment, DrafterOfDraft, require_role
-from app.api.uploads import MAX_UPLOAD_BYTES, UnsupportedFileType, decode_text
+from app.api.uploads import MAX_UPLOAD_BYTES, import_upload
+from app.services.importing import ImportResult
 from app.db import DbSession
 from app.errors import Forbidden, InvalidInput, PayloadTooLarge, TalkuuError
 from app.models import Decision, Draft, Organization, Role, User
@@ -71,18 +72,16 @@ def new_draft_form(request: Request, session: DbSession, user: Drafter) -> Respo
     return _render_new_draft(request, session, {"act_type": "law", "language": "ru"})
 
 
-def _uploaded_text(form: FormData, language: str) -> str | None:
+def _uploaded_document(form: FormData, language: str) -> ImportResult | None:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None  # browsers send an empty file part when no file was chosen
     raw = upload.file.read(MAX_UPLOAD_BYTES + 1)
     if len(raw) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge()
-    if not upload.filename.lower().endswith(".txt"):
-        raise UnsupportedFileType()
     if language not in ("ru", "ky"):
         raise InvalidInput("The language of the file must be ru or ky.")
-    return decode_text(raw)
+    return import_upload(raw, upload.filename, language)
 
 
 @router.post("/drafts", dependencies=[Depends(require_csrf)])
@@ -93,9 +92,10 @@ def create_draft(request: Request, session: DbSession, user: Drafter,
     try:
         organization = _organization_of(user)
         text = VersionText(ru=values["text_ru"], ky=values["text_ky"])
-        uploaded = _uploaded_text(form, values["language"])
+        uploaded = _uploaded_document(form, values["language"])
         if uploaded is not None:
-            setattr(text, values["language"], uploaded)
+            setattr(text, values["language"], uploaded.text)
+            text.documents[values["language"]] = uploaded.document
         with attempt(session):
             draft, _outcome = drafts_service.create_draft(
                 session=session, actor=user, organization=organization,

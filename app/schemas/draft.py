@@ -27,6 +27,7 @@ class VersionCreate(BaseModel):
 class ParseReportRead(BaseModel):
     counts: dict[str, int]
     warnings: list[str]
+    unplaced: list[str] = []
     mismatched_keys: dict[str, list[str]] = {}
 
 
@@ -88,6 +89,8 @@ class ClauseRead(BaseModel):
     label: str
     heading: str
     text: str
+    note: bool = False
+    table: list[list[str]] | None = None
     children: list["ClauseRead"]
 
 

@@ -23,10 +23,15 @@ MAX_TEXT_CHARS = 5_000_000
 
 @dataclass
 class VersionText:
-    """The text of a new version, in one or both of the languages of the law."""
+    """The text of a new version, in one or both of the languages of the law.
+
+    ``documents`` holds texts already parsed by an import (.docx, .html), which carry what
+    plain text cannot (tables); the others are parsed here.
+    """
 
     ru: str | None = None
     ky: str | None = None
+    documents: dict[str, parsing_service.ParsedDocument] = field(default_factory=dict)
 
     def languages(self) -> list[str]:
         return [code for code in TEXT_LANGUAGES if (getattr(self, code) or "").strip()]
@@ -36,6 +41,7 @@ class VersionText:
 class ParseOutcome:
     counts: dict[str, int]
     warnings: list[str]
+    unplaced: list[str] = field(default_factory=list)
     mismatched_keys: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -62,10 +68,11 @@ def _clause_rows(text: VersionText, version_id: int) -> tuple[list[dict[str, Any
     outcome = ParseOutcome(counts={}, warnings=[])
     per_language_keys: dict[str, list[str]] = {}
     for code in languages:
-        document = parsing_service.parse_text(getattr(text, code))
+        document = text.documents.get(code) or parsing_service.parse_text(getattr(text, code))
         if code == languages[0]:
             outcome.counts = dict(document.report.counts)
         outcome.warnings.extend(f"[{code}] {w}" for w in document.report.warnings)
+        outcome.unplaced.extend(f"[{code}] {u}" for u in document.report.unplaced)
         keys: list[str] = []
         for position, (clause, parent, depth) in enumerate(document.iter_clauses()):
             keys.append(clause.key)
@@ -79,10 +86,12 @@ def _clause_rows(text: VersionText, version_id: int) -> tuple[list[dict[str, Any
                     "parent_key": parent.key if parent else None,
                     "label_ru": None, "label_ky": None, "heading_ru": None,
                     "heading_ky": None, "text_ru": None, "text_ky": None,
+                    "table_ru": None, "table_ky": None, "note": clause.note,
                 }
             row[f"label_{code}"] = clause.label
             row[f"heading_{code}"] = clause.heading
             row[f"text_{code}"] = clause.text
+            row[f"table_{code}"] = clause.table
         per_language_keys[code] = keys
     if len(languages) == 2:
         first, second = (set(per_language_keys[c]) for c in languages)

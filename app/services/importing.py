@@ -186,6 +186,10 @@ def _sniff(data: bytes, filename: str) -> str:
     is_html_name = filename.lower().endswith((".html", ".htm", ".xhtml"))
     if tags and (stripped.startswith("<") or len(tags) >= 3 or is_html_name):
         return "html"
+    if filename.lower().endswith((".docx", ".docm", ".dotx")):
+        # Named as Word but plain bytes: reading it as text would publish rubbish.
+        raise UnsupportedDocument("The file is named as a Word document but is not one; it "
+                                  "may be damaged.", reason="unreadable")
     return "txt"
 
 

@@ -71,7 +71,7 @@ def test_new_draft_errors_keep_the_text(client, world, sign_in, db):
         "value"] == "law"
     wrong_file = client.post("/workspace/drafts", data={
         "csrf_token": token, "title_ru": "Заголовок", "act_type": "code", "language": "ru"},
-        files={"file": ("law.docx", io.BytesIO(b"PK..."), "application/octet-stream")})
+        files={"file": ("law.pdf", io.BytesIO(b"%PDF-1.4 ..."), "application/pdf")})
     assert wrong_file.status_code == 415
     assert soup(wrong_file).find("input", attrs={"name": "title_ru"})["value"] == "Заголовок"
     assert db.scalar(select(func.count()).select_from(Draft)) == 0

@@ -716,3 +716,9 @@ def test_unclosed_hidden_paragraph_and_head_end_at_the_next_block():
         "<p>видно<p>еще".encode(), "x.html")
     assert [(c.key, c.heading, c.text) for c, _, _ in result.document.iter_clauses()] == [
         ("art-1", "А", ""), ("art-1/p-1", "", "видно"), ("art-1/p-2", "", "еще")]
+
+
+def test_a_file_named_docx_that_is_not_one_is_refused_not_read_as_text():
+    with pytest.raises(UnsupportedDocument) as refused:
+        import_document(b"PK... not really a zip", "law.docx")
+    assert refused.value.reason == "unreadable"
