@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import api, pages
+from app.api import feeds
 from app.config import ROOT
 from app.errors import InvalidInput, NotFound, RateLimited, TalkuuError
 from app.i18n import gettext_
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
                   openapi_url="/openapi.json")
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api.build_router())
+    app.include_router(feeds.router)
     app.include_router(pages.build_router())
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
 
