@@ -1,20 +1,19 @@
-"""The drafter's workspace: the body's drafts with what is due, a new draft, and one draft's
-period, answer queue and summary."""
+"""The drafter's workspace: the body's drafts with what is due, a new draft or version (first
+previewed, then published), and one draft's period, answer queue and summary."""
 
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from app import clock, i18n
 from app.api.deps import CommentDep, DraftDep, DrafterOfComment, DrafterOfDraft, require_role
 from app.api.uploads import MAX_UPLOAD_BYTES, import_upload
-from app.services.importing import ImportResult
 from app.db import DbSession
 from app.errors import Forbidden, InvalidInput, PayloadTooLarge, TalkuuError
-from app.models import Decision, Draft, Organization, Role, User
+from app.models import Decision, Draft, Organization, Role, StagedImport, StagedImportKind, User
 from app.pages import views
 from app.pages.deps import (
     PageForm, attempt, field, fields, local_datetime, redirect, require_csrf,
@@ -22,17 +21,21 @@ from app.pages.deps import (
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
 from app.services import responses as responses_service
+from app.services import staging as staging_service
 from app.services import summaries as summaries_service
 from app.services import workspace as workspace_service
-from app.services.drafts import VersionText
+from app.services.drafts import TEXT_LANGUAGES
 from app.templating import render
 
 router = APIRouter(prefix="/workspace")
 
 Drafter = Annotated[User, Depends(require_role(Role.DRAFTER))]
 
-NEW_DRAFT_FIELDS = ("title_ru", "title_ky", "act_type", "summary_ru", "summary_ky", "text_ru",
-                    "text_ky", "language")
+TEXT_FIELDS = ("text_ru", "text_ky")
+NEW_DRAFT_FIELDS = ("title_ru", "title_ky", "act_type", "summary_ru", "summary_ky",
+                    *TEXT_FIELDS, "language")
+NEW_VERSION_FIELDS = (*TEXT_FIELDS, "change_note", "language")
+StagedParam = Annotated[str | None, Query(max_length=64)]
 
 
 def _organization_of(user: User) -> Organization:
@@ -53,9 +56,56 @@ def workspace(request: Request, session: DbSession, user: Drafter) -> Response:
     })
 
 
+# --- the text of a new draft or version, as typed or uploaded ----------------------------
+
+def _read_upload(upload: object, language: str) -> staging_service.UploadedFile | None:
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None  # browsers send an empty file part when no file was chosen
+    raw = upload.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge()
+    result = import_upload(raw, upload.filename, language)  # 415/422 for what cannot be read
+    return staging_service.UploadedFile(filename=upload.filename, raw=raw, text=result.text)
+
+
+def _uploaded_files(form: FormData, language: str) -> dict[str, staging_service.UploadedFile]:
+    """The files by language: ``file_ky`` / ``file_ru``, or ``file`` with ``language`` as the
+    API takes them."""
+    files = {}
+    for code in TEXT_LANGUAGES:
+        uploaded = _read_upload(form.get(f"file_{code}"), code)
+        if uploaded is not None:
+            files[code] = uploaded
+    single = form.get("file")
+    if isinstance(single, UploadFile) and single.filename and language not in files:
+        if language not in TEXT_LANGUAGES:
+            raise InvalidInput("The language of the file must be ru or ky.")
+        files[language] = _read_upload(single, language)  # type: ignore[assignment]
+    return files
+
+
+def _texts(values: dict[str, str]) -> dict[str, str | None]:
+    return {code: values[f"text_{code}"] for code in TEXT_LANGUAGES}
+
+
+def _staged_values(staged: StagedImport) -> dict[str, Any]:
+    """The form filled in again from a staged import, to change it before publishing."""
+    stored = staged.form_fields
+    values: dict[str, Any] = {
+        "act_type": stored.get("act_type", ""), "change_note": stored.get("change_note", ""),
+        **{f"{name}_{code}": stored.get(name, {}).get(code, "")
+           for name in ("title", "summary") for code in TEXT_LANGUAGES},
+        # A file cannot be put back into a file field; its name tells what to choose again.
+        "files": {code: staged.file(code)[0] for code in TEXT_LANGUAGES if staged.file(code)},
+    }
+    for code in TEXT_LANGUAGES:
+        values[f"text_{code}"] = "" if code in values["files"] else staged.text(code) or ""
+    return values
+
+
 # --- a new draft -------------------------------------------------------------------------
 
-def _render_new_draft(request: Request, session: DbSession, values: dict[str, str], *,
+def _render_new_draft(request: Request, session: DbSession, values: dict[str, Any], *,
                       error: TalkuuError | None = None) -> Response:
     return render(request, "workspace/new.html", {
         "values": values,
@@ -66,52 +116,130 @@ def _render_new_draft(request: Request, session: DbSession, values: dict[str, st
 
 
 @router.get("/drafts/new")
-def new_draft_form(request: Request, session: DbSession, user: Drafter) -> Response:
-    """The form to publish a new draft of the body."""
+def new_draft_form(request: Request, session: DbSession, user: Drafter,
+                   staged: StagedParam = None) -> Response:
+    """The form for a new draft of the body (filled in again from a preview if asked)."""
     _organization_of(user)
-    return _render_new_draft(request, session, {"act_type": "law", "language": "ru"})
-
-
-def _uploaded_document(form: FormData, language: str) -> ImportResult | None:
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return None  # browsers send an empty file part when no file was chosen
-    raw = upload.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge()
-    if language not in ("ru", "ky"):
-        raise InvalidInput("The language of the file must be ru or ky.")
-    return import_upload(raw, upload.filename, language)
+    values: dict[str, Any] = {"act_type": "law"}
+    if staged:
+        found = staging_service.get_staged(session=session, token=staged, actor=user)
+        if found.kind is not StagedImportKind.NEW_DRAFT:
+            raise staging_service.StagedImportNotFound()
+        values = _staged_values(found)
+    return _render_new_draft(request, session, values)
 
 
 @router.post("/drafts", dependencies=[Depends(require_csrf)])
 def create_draft(request: Request, session: DbSession, user: Drafter,
                  form: PageForm) -> Response:
-    """Publish the draft; its text becomes version 1 and the drafter goes on to its page."""
+    """Keep the new draft for its preview; nothing is published yet."""
     values = fields(form, *NEW_DRAFT_FIELDS)
     try:
         organization = _organization_of(user)
-        text = VersionText(ru=values["text_ru"], ky=values["text_ky"])
-        uploaded = _uploaded_document(form, values["language"])
-        if uploaded is not None:
-            setattr(text, values["language"], uploaded.text)
-            text.documents[values["language"]] = uploaded.document
+        files = _uploaded_files(form, values["language"])
         with attempt(session):
-            draft, _outcome = drafts_service.create_draft(
+            staged = staging_service.stage_draft(
                 session=session, actor=user, organization=organization,
                 act_type=values["act_type"],
                 title={"ru": values["title_ru"], "ky": values["title_ky"]},
-                summary={"ru": values["summary_ru"], "ky": values["summary_ky"]}, text=text)
+                summary={"ru": values["summary_ru"], "ky": values["summary_ky"]},
+                texts=_texts(values), files=files)
     except TalkuuError as error:
         return _render_new_draft(request, session, values, error=error)
-    return redirect(f"/workspace/drafts/{draft.id}?created=1")
+    return redirect(f"/workspace/imports/{staged.token}")
+
+
+# --- a new version -----------------------------------------------------------------------
+
+def _render_new_version(request: Request, session: DbSession, draft: Draft,
+                        values: dict[str, Any], *, error: TalkuuError | None = None) -> Response:
+    return render(request, "workspace/version_new.html", {
+        "draft": draft, "values": values,
+        "version": drafts_service.get_version(session=session, draft=draft),
+        "error": error.detail() if error else None,
+        "page_path": f"/workspace/drafts/{draft.id}/versions/new",
+    }, status_code=error.status_code if error else 200)
+
+
+@router.get("/drafts/{draft_id}/versions/new")
+def new_version_form(request: Request, draft: DraftDep, session: DbSession,
+                     user: DrafterOfDraft, staged: StagedParam = None) -> Response:
+    """The form for a new version of the draft: its text and what changed."""
+    values: dict[str, Any] = {}
+    if staged:
+        found = staging_service.get_staged(session=session, token=staged, actor=user)
+        if found.draft_id != draft.id or found.kind is not StagedImportKind.NEW_VERSION:
+            raise staging_service.StagedImportNotFound()
+        values = _staged_values(found)
+    return _render_new_version(request, session, draft, values)
+
+
+@router.post("/drafts/{draft_id}/versions", dependencies=[Depends(require_csrf)])
+def create_version(request: Request, draft: DraftDep, session: DbSession,
+                   user: DrafterOfDraft, form: PageForm) -> Response:
+    """Keep the new version for its preview; nothing is published yet."""
+    values = fields(form, *NEW_VERSION_FIELDS)
+    try:
+        files = _uploaded_files(form, values["language"])
+        with attempt(session):
+            staged = staging_service.stage_version(
+                session=session, actor=user, draft=draft, texts=_texts(values), files=files,
+                change_note=values["change_note"])
+    except TalkuuError as error:
+        return _render_new_version(request, session, draft, values, error=error)
+    return redirect(f"/workspace/imports/{staged.token}")
+
+
+# --- preview, then publish ---------------------------------------------------------------
+
+def _render_preview(request: Request, session: DbSession, staged: StagedImport, *,
+                    error: TalkuuError | None = None) -> Response:
+    draft = (drafts_service.get_draft(session=session, draft_id=staged.draft_id)
+             if staged.draft_id is not None else None)
+    act_type = staged.form_fields.get("act_type")
+    return render(request, "workspace/preview.html", {
+        "staged": staged, "preview": staging_service.preview(session=session, staged=staged),
+        "draft": draft, "values": staged.form_fields, "citation": views.citation,
+        "act_type_name": i18n.pick(drafts_service.get_policy(
+            session=session, act_type=act_type).name) if act_type else None,
+        "error": error.detail() if error else None,
+        "page_path": f"/workspace/imports/{staged.token}",
+    }, status_code=error.status_code if error else 200)
+
+
+@router.get("/imports/{token}")
+def staged_import(request: Request, token: Annotated[str, Path(max_length=64)],
+                  session: DbSession, user: Drafter) -> Response:
+    """What was recognised in the uploaded text, with the button that publishes it."""
+    staged = staging_service.get_staged(session=session, token=token, actor=user)
+    return _render_preview(request, session, staged)
+
+
+@router.post("/imports/{token}/publish", dependencies=[Depends(require_csrf)])
+def publish_staged_import(request: Request, token: Annotated[str, Path(max_length=64)],
+                          session: DbSession, user: Drafter) -> Response:
+    """Publish the previewed draft or version (once: 409 the second time)."""
+    staged = staging_service.get_staged(session=session, token=token, actor=user)
+    if staged.published_at is not None:
+        raise staging_service.StagedImportPublished()
+    try:
+        with attempt(session):
+            published = staging_service.publish(session=session, actor=user, staged=staged)
+    except staging_service.StagedImportPublished:
+        raise
+    except TalkuuError as error:
+        return _render_preview(request, session, staged, error=error)
+    if staged.kind is StagedImportKind.NEW_DRAFT:
+        return redirect(f"/workspace/drafts/{published.draft.id}?created=1")
+    return redirect(f"/workspace/drafts/{published.draft.id}?published="
+                    f"{published.version_number}")
 
 
 # --- one draft ---------------------------------------------------------------------------
 
 def _render_draft(request: Request, session: DbSession, draft: Draft, *,
                   unanswered_only: bool = False, form_name: str | None = None,
-                  values: dict[str, str] | None = None, error: TalkuuError | None = None,
+                  values: dict[str, Any] | None = None, error: TalkuuError | None = None,
                   notice: dict[str, Any] | None = None) -> Response:
     info = views.overview(session=session, draft=draft)
     queue = workspace_service.answer_queue(session=session, draft=draft,
@@ -120,14 +248,21 @@ def _render_draft(request: Request, session: DbSession, draft: Draft, *,
     if error is not None and error.extra.get("comment_ids"):
         unanswered_receipts = {item.comment.id: item.comment.receipt for item in queue
                                if item.comment.id in error.extra["comment_ids"]}
+    can_open = info.consultation is None or info.consultation.version_id != info.version.id
     return render(request, "workspace/draft.html", {
         "info": info, "draft": draft, "queue": queue, "unanswered_only": unanswered_only,
         "text_lang": views.text_language(info.version, None),
         "citations": {item.comment.id: views.citation(item.context.path)
                       for item in queue if item.context is not None},
+        "citation": views.citation,
         "clause_counts": workspace_service.clause_counts(session=session,
                                                          version_id=info.version.id),
-        "can_open": info.consultation is None or info.consultation.version_id != info.version.id,
+        "can_open": can_open,
+        "round_changes": workspace_service.changed_since_last_round(session=session,
+                                                                    draft=draft)
+        if can_open else None,
+        "articles": workspace_service.articles(session=session, version_id=info.version.id)
+        if can_open else [],
         "can_extend": info.consultation is not None and info.consultation.closes_at > clock.now()
         and info.state.summary is None,
         "form_name": form_name, "values": values or {},
@@ -144,31 +279,46 @@ def workspace_draft(
     request: Request, draft: DraftDep, session: DbSession, user: DrafterOfDraft,
     unanswered: Annotated[str | None, Query(max_length=1)] = None,
     created: Annotated[str | None, Query(max_length=1)] = None,
+    published: Annotated[int | None, Query(ge=1)] = None,
     answered: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """One draft in the workspace: its period, the answer queue and the summary."""
+    outcome = None
+    if created == "1" or published:
+        # Right after publishing: what the drafter should check (clauses in one language).
+        outcome = staging_service.latest_outcome(session=session, draft_id=draft.id,
+                                                 actor=user)
     return _render_draft(request, session, draft, unanswered_only=unanswered == "1",
-                         notice={"created": created == "1", "answered": answered})
+                         notice={"created": created == "1", "published": published,
+                                 "answered": answered,
+                                 "mismatched_keys": (outcome or {}).get("mismatched_keys")})
 
 
-def _clause_keys(raw: str) -> list[str] | None:
-    keys = [k for k in re.split(r"[\s,;]+", raw) if k]
-    return keys or None
+def _split_keys(raw: list[str]) -> list[str]:
+    return [k for value in raw for k in re.split(r"[\s,;]+", value) if k]
 
 
 @router.post("/drafts/{draft_id}/consultation", dependencies=[Depends(require_csrf)])
 def open_consultation(request: Request, draft: DraftDep, session: DbSession,
                       user: DrafterOfDraft, form: PageForm) -> Response:
-    """Open the comment period on the current version."""
-    values = fields(form, "opens_at", "closes_at", "urgent_reason", "clause_keys")
+    """Open the comment period on the current version, for all of it or some clauses."""
+    values: dict[str, Any] = fields(form, "opens_at", "closes_at", "urgent_reason",
+                                    "limit_to_changes")
+    # Articles ticked in the list and keys typed by hand arrive under the same API name.
+    chosen = _split_keys([v for v in form.getlist("clause_keys") if isinstance(v, str)])
+    values["selected_keys"] = chosen
     try:
+        if values["limit_to_changes"] == "1":
+            changes = workspace_service.changed_since_last_round(session=session, draft=draft)
+            if changes is None or not changes.keys:
+                raise InvalidInput("No clause has changed since the previous round.")
+            chosen = workspace_service.outermost([*chosen, *changes.keys])
         with attempt(session):
             consultations_service.open_consultation(
                 session=session, actor=user, draft=draft,
                 opens_at=local_datetime(values["opens_at"]),
                 closes_at=local_datetime(values["closes_at"]),
-                urgent_reason=values["urgent_reason"],
-                clause_keys=_clause_keys(values["clause_keys"]))
+                urgent_reason=values["urgent_reason"], clause_keys=chosen or None)
     except TalkuuError as error:
         return _render_draft(request, session, draft, form_name="open", values=values,
                              error=error)

@@ -13,6 +13,7 @@ from app.errors import (
 )
 from app.models import Clause, Consultation, ConsultationExtension, Draft, FeedbackSummary, User
 from app.services import audit as audit_service
+from app.services import notifications as notifications_service
 from app.services import drafts as drafts_service
 
 MAX_REASON_CHARS = 5000
@@ -87,6 +88,8 @@ def open_consultation(
     )
     session.add(consultation)
     session.flush()
+    notifications_service.draft_changed(session=session, draft=draft, event="period_opened",
+                                        consultation=consultation)
     audit_service.record(session=session, actor=actor, action="consultation.opened",
                          entity_type="draft", entity_id=draft.id, after=_snapshot(consultation))
     return consultation
@@ -131,6 +134,8 @@ def extend_consultation(
         new_closes_at=closes_at, reason=reason, created_by_id=actor.id))
     consultation.closes_at = closes_at
     session.flush()
+    notifications_service.draft_changed(session=session, draft=draft, event="period_extended",
+                                        consultation=consultation)
     audit_service.record(session=session, actor=actor, action="consultation.extended",
                          entity_type="draft", entity_id=draft.id, before=before,
                          after={**_snapshot(consultation), "reason": reason})

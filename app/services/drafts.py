@@ -15,6 +15,7 @@ from app.models import (
     FeedbackSummary, Organization, Response, User, Version,
 )
 from app.services import audit as audit_service
+from app.services import notifications as notifications_service
 from app.services import parsing as parsing_service
 
 TEXT_LANGUAGES = ("ru", "ky")
@@ -173,6 +174,8 @@ def add_version(
                                       change_note=(change_note or "").strip() or None,
                                       actor=actor)
     draft.current_version = number
+    notifications_service.draft_changed(session=session, draft=draft, event="version",
+                                        version=number)
     audit_service.record(
         session=session, actor=actor, action="version.published", entity_type="draft",
         entity_id=draft.id, before={"version": number - 1},

@@ -13,12 +13,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
+from app.errors import InvalidInput
 from app.models import (
     Clause, Comment, CommentStatus, Consultation, Draft, DraftOutcome, DraftStatus,
-    FeedbackSummary,
+    FeedbackSummary, Version,
 )
+from app.services import comment_details as details_service
+from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
+from app.services.diffing import ChangeKind
 from app.services.drafts import DraftState
 
 
@@ -178,6 +182,8 @@ class QueueItem:
     comment: Comment
     context: ClauseContext | None
     summary_published: bool = False
+    # The proposed wording against the clause's text, as (op, text) pairs (-1 deleted, 1 added).
+    redline: list[tuple[int, str]] | None = None
 
 
 def answer_queue(*, session: Session, draft: Draft, unanswered_only: bool = False
@@ -194,7 +200,68 @@ def answer_queue(*, session: Session, draft: Draft, unanswered_only: bool = Fals
         FeedbackSummary.draft_id == draft.id)))
     index = clause_index(session=session, version_ids=[c.version_id for c in comments],
                          keys=[c.clause_key for c in comments if c.clause_key])
-    return [QueueItem(comment=comment, context=index.context(comment.version_id,
-                                                             comment.clause_key),
-                      summary_published=comment.consultation_id in published_rounds)
-            for comment in comments]
+    items = [QueueItem(comment=comment, context=index.context(comment.version_id,
+                                                              comment.clause_key),
+                       summary_published=comment.consultation_id in published_rounds)
+             for comment in comments]
+    for item in items:
+        if item.context is not None and item.comment.proposed_wording:
+            item.redline = details_service.redline_against(item.context.quoted,
+                                                           item.comment.proposed_wording)
+    return items
+
+
+# --- a round limited to what changed ------------------------------------------------------
+
+@dataclass
+class RoundChanges:
+    """The clauses of the current version added or reworded since the last round's version."""
+
+    from_number: int
+    to_number: int
+    clauses: list[ClauseContext]  # the outermost changed clauses, in document order
+
+    @property
+    def keys(self) -> list[str]:
+        return [context.clause.key for context in self.clauses]
+
+
+def outermost(keys: Iterable[str]) -> list[str]:
+    """The keys not under another of them: a round on "art-5" already covers "art-5/part-1"."""
+    chosen: list[str] = []
+    for key in sorted(set(keys)):
+        if not any(key.startswith(kept + "/") for kept in chosen):
+            chosen.append(key)
+    return chosen
+
+
+def changed_since_last_round(*, session: Session, draft: Draft) -> RoundChanges | None:
+    """What a new round limited to the changes would open; None without an earlier round on
+    an earlier version (or when the two versions share no language to compare)."""
+    previous = consultations_service.latest(session=session, draft=draft)
+    if previous is None or draft.current_version < 2:
+        return None
+    round_version = session.get(Version, previous.version_id)
+    if round_version is None or round_version.number >= draft.current_version:
+        return None
+    try:
+        _old, new, _lang, diff = comparison_service.compare(
+            session=session, draft=draft, from_number=round_version.number,
+            to_number=draft.current_version)
+    except InvalidInput:
+        return None
+    changed = [row.key for row in diff.clauses if row.key is not None
+               and row.change in (ChangeKind.ADDED, ChangeKind.MODIFIED)]
+    keys = outermost(changed)
+    index = clause_index(session=session, version_ids=[new.id], keys=keys)
+    contexts = [context for key in keys if (context := index.context(new.id, key)) is not None]
+    contexts.sort(key=lambda context: context.clause.position)
+    return RoundChanges(from_number=round_version.number, to_number=new.number,
+                        clauses=contexts)
+
+
+def articles(*, session: Session, version_id: int) -> list[Clause]:
+    """The articles of a version in document order: what a limited round is chosen from."""
+    return list(session.scalars(select(Clause).where(Clause.version_id == version_id,
+                                                     Clause.kind == "article")
+                                .order_by(Clause.position)))

@@ -2,10 +2,10 @@
 
 import io
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import clock
-from app.models import Comment, Draft, FeedbackSummary
+from app.models import Comment, Draft, FeedbackSummary, User
 from tests.conftest import PASSWORD, bishkek
 from tests.pages.conftest import LAW, form_login, form_token, soup, text_of
 
@@ -19,6 +19,10 @@ def test_citizen_registers_signs_in_and_comments_on_a_clause(client, make_draft,
         "next": register_page.find("input", attrs={"name": "next"})["value"]})
     assert registered.status_code == 303
     assert registered.headers["location"] == f"/drafts/{draft.id}"
+    # verified by the emailed link in tests/pages/test_accounts.py
+    db.execute(update(User).where(User.email == "bakyt@example.kg")
+               .values(email_verified_at=clock.now()))
+    db.commit()
 
     # Registering signed the browser in; sign out, then in again through the form.
     page = soup(client.get(f"/drafts/{draft.id}"))
@@ -107,9 +111,15 @@ def test_drafter_runs_the_consultation_through_the_workspace(client, world, db, 
         "language": "ru"}, files={"file": ("law.txt", io.BytesIO(LAW.encode("cp1251")),
                                            "text/plain")})
     assert created.status_code == 303, created.text
+    # First the preview of what was recognised, then "Publish".
+    preview_url = created.headers["location"]
+    preview = soup(client.get(preview_url))
+    published = client.post(f"{preview_url}/publish", follow_redirects=False, data={
+        "csrf_token": form_token(preview, f"{preview_url}/publish")})
+    assert published.status_code == 303
     draft = db.scalar(select(Draft).order_by(Draft.id.desc()))
-    assert created.headers["location"] == f"/workspace/drafts/{draft.id}?created=1"
-    page = soup(client.get(created.headers["location"] + "&lang=en"))
+    assert published.headers["location"] == f"/workspace/drafts/{draft.id}?created=1"
+    page = soup(client.get(published.headers["location"] + "&lang=en"))
     assert "Article: 3" in text_of(page.find(id="structure-heading").parent)
 
     # Too short without the urgent procedure: the form comes back with the error and values.
