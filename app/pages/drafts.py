@@ -7,10 +7,13 @@ from fastapi.responses import Response
 
 from app.api.deps import DraftDep
 from app.db import DbSession
+from app.errors import VersionNotFound
 from app.models import Comment, Draft, DraftStatus, Role, User
 from app.pages import views
 from app.pages.deps import PageViewer
+from app.services import comment_details as details_service
 from app.services import comments as comments_service
+from app.services import comparison as comparison_service
 from app.services import drafts as drafts_service
 from app.services import organizations as organizations_service
 from app.services import summaries as summaries_service
@@ -65,23 +68,77 @@ def draft_list(
 def draft_page(
     request: Request, draft: DraftDep, session: DbSession, viewer: PageViewer,
     text: Annotated[str | None, Query(max_length=8)] = None,
+    view: Annotated[str | None, Query(max_length=16)] = None,
+    version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> Response:
-    """A draft: its facts, period, table of contents, clause tree, and every comment."""
+    """A draft: its facts, period, versions, table of contents, clause tree, every comment.
+
+    ``?version=N`` shows an earlier version to read; ``?view=side-by-side`` shows the Kyrgyz
+    and Russian texts in two aligned columns.
+    """
     info = views.overview(session=session, draft=draft)
-    language = views.text_language(info.version, text)
+    versions = comparison_service.list_versions(session=session, draft=draft)
+    shown = info.version if version in (None, info.version.number) else (
+        drafts_service.get_version(session=session, draft=draft, number=version))
+    language = views.text_language(shown, text)
     comments = comments_service.list_comments(session=session, draft=draft)
+    placement = views.place_comments(session=session, draft=draft, comments=comments,
+                                     version=shown, versions=versions)
+    # Comments attach to the version of the open round: its forms are offered there only.
+    consulted_id = info.consultation.version_id if info.is_open and info.consultation else None
+    is_current = shown.number == draft.current_version
+    read_only = not is_current and shown.id != consulted_id
     tree = views.clause_tree(
-        clauses=drafts_service.get_clauses(session=session, version=info.version),
-        language=language, comments=comments, consultation=info.consultation,
-        open_now=info.is_open)
+        clauses=drafts_service.get_clauses(session=session, version=shown),
+        language=language, comments=placement.by_key, consultation=info.consultation,
+        open_now=shown.id == consulted_id)
+    bilingual = view == "side-by-side" and all(
+        code in shown.languages for code in views.BILINGUAL)
+    role = staff_role(viewer, draft)
     return render(request, "drafts/detail.html", {
         "info": info, "draft": draft, "tree": tree, "text_lang": language,
-        "general_comments": [c for c in comments if c.clause_key is None],
+        "shown": shown, "versions": versions, "is_current": is_current, "read_only": read_only,
+        "consulted_version": next((v.number for v in versions if v.id == consulted_id), None),
+        "bilingual_rows": views.parallel_rows(tree) if bilingual else None,
+        "general_comments": placement.by_key.get(None, []), "placement": placement,
         "comment_total": views.published_count(comments),
         "visibility": comments_service.visibility(session=session, viewer=viewer, draft=draft),
-        "staff_role": staff_role(viewer, draft),
-        "can_comment_generally": info.is_open and info.consultation is not None
-        and info.consultation.covers(None),
+        # Supporters, files, campaign groups and redlines of every comment, in a few queries.
+        "comment_details": details_service.load(session=session, comments=comments,
+                                                viewer=viewer, draft_id=draft.id),
+        # An earlier version is for reading: no forms at all, moderation included.
+        "staff_role": None if read_only else role, "workspace_link": role is Role.DRAFTER,
+        "can_comment_generally": not read_only and info.is_open
+        and info.consultation is not None and info.consultation.covers(None),
+    })
+
+
+@router.get("/drafts/{draft_id}/diff")
+def redline_page(
+    request: Request, draft: DraftDep, session: DbSession,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=100_000)] = None,
+    to: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    view: Annotated[str | None, Query(pattern="^(inline|side-by-side)$")] = None,
+    text: Annotated[str | None, Query(pattern="^(ru|ky)$")] = None,
+) -> Response:
+    """What changed between two versions (the previous and the current by default)."""
+    versions = comparison_service.list_versions(session=session, draft=draft)
+    by_number = {v.number: v for v in versions}
+    to = to or draft.current_version
+    from_ = from_ or max(1, to - 1)
+    if from_ not in by_number or to not in by_number:
+        raise VersionNotFound()
+    shared = comparison_service.shared_languages(by_number[from_], by_number[to])
+    old, new, language, diff = comparison_service.compare(
+        session=session, draft=draft, from_number=from_, to_number=to,
+        language=text or views.preferred_language(shared))
+    low, high = sorted((old.number, new.number))
+    return render(request, "drafts/diff.html", {
+        "info": views.overview(session=session, draft=draft), "draft": draft,
+        "versions": versions, "old": by_number[old.number], "new": by_number[new.number],
+        "text_lang": language, "languages": shared, "view": view or "inline",
+        "redline": views.redline(diff),
+        "notes": [v for v in versions if low < v.number <= high],
     })
 
 

@@ -5,7 +5,7 @@ over the clauses, with the comments loaded once and grouped here, never per clau
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,9 +16,11 @@ from app.models import (
     ActPolicy, Clause, Comment, CommentStatus, Consultation, ConsultationExtension, Draft,
     DraftStatus, Version,
 )
-from app.services import comments as comments_service
+from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
+from app.services import workspace as workspace_service
+from app.services.diffing import ChangeKind, ClauseDiff, VersionDiff
 from app.services.drafts import DraftState
 from app.templating import anchor
 
@@ -80,6 +82,12 @@ def text_language(version: Version, requested: str | None) -> str:
     return "ru" if "ru" in available else available[0]
 
 
+def preferred_language(available: Sequence[str]) -> str | None:
+    """Of the languages two versions share, the interface's if there, else the first."""
+    interface = i18n.current_language.get()
+    return interface if interface in available else (available[0] if available else None)
+
+
 # --- naming a clause ---------------------------------------------------------------------
 
 Citation = list[tuple[str, str]]  # [(kind, number)], e.g. [("article", "1"), ("part", "2")]
@@ -136,17 +144,16 @@ class ClauseTree:
     roots: list[ClauseView]
     toc: list[TocEntry]
     toc_size: int
-    by_key: dict[str, ClauseView]
-    orphans: list[Comment]  # comments on clauses that this version no longer has
+    by_key: dict[str, ClauseView]  # every clause, in document order
 
 
-def clause_tree(*, clauses: Sequence[Clause], language: str, comments: Sequence[Comment],
+def clause_tree(*, clauses: Sequence[Clause], language: str,
+                comments: Mapping[str | None, Sequence[Comment]],
                 consultation: Consultation | None, open_now: bool) -> ClauseTree:
-    """The clauses (in document order) as a tree with their comments, and a table of contents."""
-    by_clause: dict[str | None, list[Comment]] = {}
-    for comment in comments:
-        by_clause.setdefault(comment.clause_key, []).append(comment)
-    counts = comments_service.counts_by_clause(comments)
+    """The clauses (in document order) as a tree with their comments, and a table of contents.
+
+    ``comments`` are already placed on the keys of these clauses (see :func:`place_comments`).
+    """
     by_key: dict[str, ClauseView] = {}
     toc_by_key: dict[str, TocEntry] = {}
     roots: list[ClauseView] = []
@@ -169,11 +176,12 @@ def clause_tree(*, clauses: Sequence[Clause], language: str, comments: Sequence[
         # an article under a chapter is named on its own ("Article 5", not "Chapter 1, ...").
         inherited = (parent.citation if parent is not None
                      and clause.key.startswith(parent.key + "/") else [])
+        own_comments = list(comments.get(clause.key, ()))
         view = ClauseView(
             clause=clause, anchor=anchor(clause.key), label=clause.label(language),
             heading=clause.heading(language), text=clause.text(language), heading_level=level,
             citation=[*inherited, _own_citation(clause)],
-            comments=by_clause.get(clause.key, []), count=counts.get(clause.key, 0),
+            comments=own_comments, count=published_count(own_comments),
             commentable=open_now and consultation is not None and consultation.covers(clause.key),
             table=clause.table(language), note=clause.note)
         by_key[clause.key] = view
@@ -185,10 +193,7 @@ def clause_tree(*, clauses: Sequence[Clause], language: str, comments: Sequence[
             toc_parent = _toc_parent(clause, by_key, toc_by_key)
             (toc_parent.children if toc_parent is not None else toc).append(entry)
             toc_by_key[clause.key] = entry
-    orphans = [c for key, items in by_clause.items() if key is not None and key not in by_key
-               for c in items]
-    orphans.sort(key=lambda c: (c.created_at, c.id))
-    return ClauseTree(roots=roots, toc=toc, toc_size=toc_size, by_key=by_key, orphans=orphans)
+    return ClauseTree(roots=roots, toc=toc, toc_size=toc_size, by_key=by_key)
 
 
 def _toc_parent(clause: Clause, by_key: dict[str, ClauseView],
@@ -204,3 +209,197 @@ def _toc_parent(clause: Clause, by_key: dict[str, ClauseView],
 
 def published_count(comments: Sequence[Comment]) -> int:
     return sum(1 for c in comments if c.status is CommentStatus.PUBLISHED)
+
+
+# --- comments carried across versions ----------------------------------------------------
+
+@dataclass
+class Origin:
+    """The version (and clause, named in that version) a comment shown elsewhere was made on."""
+
+    version: int
+    citation: Citation
+
+
+@dataclass
+class RemovedClause:
+    """A clause of an earlier version that the shown one no longer has, with its comments."""
+
+    version: int
+    key: str
+    anchor: str
+    citation: Citation
+    quoted: list[Clause]  # the clause and everything under it, in its own version
+    comments: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class CommentPlacement:
+    by_key: dict[str | None, list[Comment]]  # by key in the shown version; None: the whole draft
+    origins: dict[int, Origin]  # comment id -> where it was made, when not on the shown version
+    removed: list[RemovedClause]
+    later: int  # comments made on later versions, shown with those
+
+
+def place_comments(*, session: Session, draft: Draft, comments: Sequence[Comment],
+                   version: comparison_service.VersionInfo | Version,
+                   versions: Sequence[comparison_service.VersionInfo]) -> CommentPlacement:
+    """Put every comment made up to ``version`` beside the matching clause of ``version``.
+
+    Comments on earlier versions follow their clause through the diff engine's key maps; those
+    whose clause was removed on the way are set apart with the old text.  Besides the cached
+    comparisons, this costs one query (the old clauses that name the carried comments).
+    """
+    shown = version.number
+    placed = [c for c in comments if c.version_number <= shown]
+    carried = [c for c in placed if c.version_number != shown]
+    maps = {n: comparison_service.carry_keys(session=session, draft=draft, from_version=n,
+                                             to_version=shown, versions=versions)
+            for n in sorted({c.version_number for c in carried if c.clause_key})}
+    old_keys = [c.clause_key for c in carried if c.clause_key]
+    index = workspace_service.clause_index(
+        session=session, version_ids=[c.version_id for c in carried],
+        keys=old_keys) if old_keys else None
+    by_key: dict[str | None, list[Comment]] = {}
+    origins: dict[int, Origin] = {}
+    removed: dict[tuple[int, str], RemovedClause] = {}
+    for comment in placed:
+        key = comment.clause_key
+        if comment.version_number != shown:
+            context = index.context(comment.version_id, key) if index and key else None
+            origins[comment.id] = Origin(version=comment.version_number,
+                                         citation=citation(context.path) if context else [])
+            if key is not None:
+                new_key = maps[comment.version_number].get(key)
+                if new_key is None:
+                    group = removed.get((comment.version_number, key))
+                    if group is None:
+                        group = removed[(comment.version_number, key)] = RemovedClause(
+                            version=comment.version_number, key=key,
+                            anchor=f"v{comment.version_number}-{anchor(key)}",
+                            citation=origins[comment.id].citation,
+                            quoted=context.quoted if context else [])
+                    group.comments.append(comment)
+                    continue
+                key = new_key
+        by_key.setdefault(key, []).append(comment)
+    return CommentPlacement(
+        by_key=by_key, origins=origins,
+        removed=sorted(removed.values(), key=lambda g: (
+            g.version, g.quoted[0].position if g.quoted else 0, g.key)),
+        later=published_count([c for c in comments if c.version_number > shown]))
+
+
+# --- both languages side by side -----------------------------------------------------------
+
+BILINGUAL = ("ky", "ru")  # the state language on the left, as the law requires it first
+
+
+@dataclass
+class LanguageText:
+    """A clause's own text in one language, without falling back on the other language."""
+
+    label: str
+    heading: str
+    text: str
+    table: list[list[str]] | None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.label or self.heading or self.text or self.table)
+
+
+@dataclass
+class ParallelRow:
+    node: ClauseView
+    sides: list[tuple[str, LanguageText]]
+
+    @property
+    def depth(self) -> int:
+        return min(self.node.clause.depth, 5)
+
+
+def parallel_rows(tree: ClauseTree) -> list[ParallelRow]:
+    """Every clause in document order with its Kyrgyz and Russian texts, aligned by key."""
+    return [ParallelRow(node=node, sides=[(code, LanguageText(
+        label=getattr(node.clause, f"label_{code}") or "",
+        heading=getattr(node.clause, f"heading_{code}") or "",
+        text=getattr(node.clause, f"text_{code}") or "",
+        table=getattr(node.clause, f"table_{code}"))) for code in BILINGUAL])
+        for node in tree.by_key.values()]
+
+
+# --- the redline between two versions ------------------------------------------------------
+
+COLLAPSE_AT = 3  # runs of at least this many unchanged clauses are folded away
+
+
+@dataclass
+class RedlineRow:
+    """One clause of the comparison: its words with what was deleted and inserted."""
+
+    row: ClauseDiff
+    anchor: str
+
+    @property
+    def change(self) -> str:
+        return self.row.change.value
+
+    @property
+    def depth(self) -> int:
+        return min(self.row.depth, 5)
+
+    @property
+    def renumbered(self) -> bool:
+        return (self.row.change is not ChangeKind.ADDED and self.row.change is not
+                ChangeKind.REMOVED and (self.row.from_number or "") != (self.row.number or ""))
+
+    @property
+    def old_ops(self) -> list[tuple[int, str]]:
+        return [(op, text) for op, text in self.row.ops if op <= 0]
+
+    @property
+    def new_ops(self) -> list[tuple[int, str]]:
+        return [(op, text) for op, text in self.row.ops if op >= 0]
+
+
+@dataclass
+class RedlineRun:
+    """Rows shown together: changed ones in the open, a long unchanged stretch folded."""
+
+    folded: bool
+    rows: list[RedlineRow]
+
+
+@dataclass
+class Redline:
+    runs: list[RedlineRun]
+    counts: dict[str, int]  # added, removed, modified, unchanged, renumbered
+
+
+def redline(diff: VersionDiff) -> Redline:
+    """The comparison's rows grouped for reading, with what changed counted."""
+    runs: list[RedlineRun] = []
+    quiet: list[RedlineRow] = []
+
+    def flush() -> None:
+        if quiet:
+            runs.append(RedlineRun(folded=len(quiet) >= COLLAPSE_AT, rows=list(quiet)))
+            quiet.clear()
+
+    counts = {**diff.counts, "renumbered": 0}
+    for row in diff.clauses:
+        view = RedlineRow(row=row, anchor=anchor(row.key) if row.key is not None
+                          else "removed-" + anchor(row.from_key or ""))
+        counts["renumbered"] += view.renumbered
+        # A renumbered clause stays in view: the reader has to see that "article 10" moved.
+        if row.change is ChangeKind.UNCHANGED and not view.renumbered:
+            quiet.append(view)
+            continue
+        flush()
+        if runs and not runs[-1].folded:
+            runs[-1].rows.append(view)
+        else:
+            runs.append(RedlineRun(folded=False, rows=[view]))
+    flush()
+    return Redline(runs=runs, counts=counts)

@@ -2,7 +2,6 @@
 made at test time with python-docx, plain text in its encodings, and files that are refused."""
 
 import io
-import os
 import re
 import time
 import zipfile
@@ -21,21 +20,7 @@ from app.services.parsing import (
     parse_text,
     split_paragraphs,
 )
-
-
-def corpus_dir() -> Path:
-    """shared/corpus beside the repository, or wherever TALKUU_CORPUS_DIR points."""
-    beside_repo = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if beside_repo.is_dir():
-        return beside_repo
-    return Path(os.environ.get("TALKUU_CORPUS_DIR", beside_repo))
-
-
-def corpus_file(name: str) -> Path:
-    # Fail rather than skip: a skipped corpus test would hide a broken import.
-    path = corpus_dir() / name
-    assert path.is_file(), f"corpus file {path} not found (set TALKUU_CORPUS_DIR)"
-    return path
+from tests.corpus import corpus_dir, corpus_file
 
 
 def import_fixture(name: str) -> tuple[ImportResult, bytes]:

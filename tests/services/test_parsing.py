@@ -1,9 +1,7 @@
 """Tests for app.services.parsing on real texts (shared/corpus) and on small snippets."""
 
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,21 +16,7 @@ from app.services.parsing import (
     parse_text,
     split_paragraphs,
 )
-
-
-def corpus_dir() -> Path:
-    """shared/corpus beside the repository, or wherever TALKUU_CORPUS_DIR points."""
-    beside_repo = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-    if beside_repo.is_dir():
-        return beside_repo
-    return Path(os.environ.get("TALKUU_CORPUS_DIR", beside_repo))
-
-
-def read_corpus(name: str) -> str:
-    # Fail rather than skip: a skipped corpus test would hide a broken invariant.
-    path = corpus_dir() / "ru" / name
-    assert path.is_file(), f"corpus file {path} not found (set TALKUU_CORPUS_DIR)"
-    return path.read_text(encoding="utf-8")
+from tests.corpus import read_corpus
 
 
 def flatten(doc: ParsedDocument) -> str:
