@@ -1,13 +1,18 @@
-"""The talkuu command: migrate, seed-demo, create-organization, create-user, serve, audit."""
+"""The talkuu command: migrate, seed-demo, create-organization, create-user, serve, worker,
+audit verify."""
 
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 
 from app.config import ROOT, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def _alembic_config() -> Config:
@@ -86,6 +91,58 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def housekeeping(session: "Session") -> None:
+    """Forget what is no use to anyone: past rate-limit windows, abandoned upload previews."""
+    from app.services import ratelimit as ratelimit_service
+    from app.services import staging as staging_service
+
+    ratelimit_service.prune(session=session)
+    staging_service.purge_abandoned(session=session)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    from app.db import new_session
+    from app.services import outbox as outbox_service
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log = logging.getLogger("talkuu.worker")
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    last_housekeeping = 0.0
+    while True:
+        try:
+            with new_session() as session:
+                sent, deferred = outbox_service.deliver_due(session=session)
+                session.commit()
+            if time.monotonic() - last_housekeeping > 3600 or args.once:
+                with new_session() as session:
+                    housekeeping(session)
+                    session.commit()
+                last_housekeeping = time.monotonic()
+            if sent or deferred:
+                log.info("sent %d, deferred %d", sent, deferred)
+        except DBAPIError as error:
+            # The database may be restarting; the messages wait in it, so simply try again.
+            log.warning("database unavailable: %s", error)
+            sent = 0
+        if args.once or stopping:
+            return 0
+        if not sent:
+            time.sleep(args.interval)
+
+
 def _audit_verify(_args: argparse.Namespace) -> int:
     from app.db import new_session
     from app.services import audit as audit_service
@@ -121,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    worker = commands.add_parser("worker", help="send queued email and other outbound messages")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--interval", type=float, default=5.0, help="seconds between polls")
     audit = commands.add_parser("audit", help="audit log tools")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     audit_commands.add_parser("verify", help="check the hash chain of the audit log")
@@ -134,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "create-user": _create_user,
         "seed-demo": _seed_demo,
         "serve": _serve,
+        "worker": _worker,
         "audit": _audit_verify,
     }
     if args.command == "migrate":

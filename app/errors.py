@@ -181,3 +181,21 @@ class RateLimited(TalkuuError):
     def __init__(self, *, retry_after: int) -> None:
         super().__init__(seconds=retry_after, extra={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class EmailNotVerified(TalkuuError):
+    status_code = 403
+    code = "email_not_verified"
+    message = "Please confirm your email address first: open the link we sent you."
+
+
+class InvalidLink(TalkuuError):
+    status_code = 400
+    code = "invalid_link"
+    message = "This link is not valid any more: it was already used or has expired."
+
+
+class HoneypotFilled(TalkuuError):
+    status_code = 422
+    code = "form_rejected"
+    message = "The form could not be accepted. Please try again."

@@ -7,6 +7,8 @@ having the request passed around.
 """
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from io import BytesIO
@@ -83,3 +85,13 @@ def pick(texts: dict[str, str | None], language: str | None = None) -> str:
         if texts.get(code):
             return texts[code] or ""
     return ""
+
+
+@contextmanager
+def use_language(language: str | None) -> Iterator[None]:
+    """Speak ``language`` for a while (an email to a user is written in the user's language)."""
+    token = current_language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        current_language.reset(token)

@@ -32,9 +32,9 @@ from app.main import create_app  # noqa: E402
 from app.models import Organization, Role, User  # noqa: E402
 from app.services import auth as auth_service  # noqa: E402
 from app.services import organizations as organizations_service  # noqa: E402
+from tests.corpus import corpus_dir  # noqa: E402
 
-CORPUS = Path(os.environ.get("TALKUU_CORPUS_DIR",
-                             Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+CORPUS = corpus_dir()
 BISHKEK = get_settings().tz
 PASSWORD = "correct horse battery"
 
@@ -56,6 +56,15 @@ def database() -> Iterator[None]:
     _reset_database()
     yield
     get_engine().dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_comparison_cache() -> Iterator[None]:
+    # Rolled-back tests hand out the same version ids again: never reuse a cached diff.
+    from app.services import comparison
+
+    comparison.clear_cache()
+    yield
 
 
 @pytest.fixture
@@ -159,3 +168,72 @@ def bishkek(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> 
 
 
 DAY = timedelta(days=1)
+
+
+# --- a real SMTP server ---------------------------------------------------------------------
+
+class _Inbox:
+    """What the SMTP server received, as parsed email messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def body(self, message: Any) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """aiosmtpd on a free localhost port; settings point the outbox at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    servers = [Controller(inbox, hostname="127.0.0.1", port=port)]
+    servers[0].start()
+    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(get_settings(), "smtp_port", port)
+
+    def stop() -> None:
+        servers[-1].stop()
+
+    def start() -> None:
+        # A stopped aiosmtpd controller cannot start again: a new one takes the same port.
+        servers.append(Controller(inbox, hostname="127.0.0.1", port=port))
+        servers[-1].start()
+
+    inbox.stop, inbox.start = stop, start  # type: ignore[attr-defined]
+    try:
+        yield inbox
+    finally:
+        try:
+            servers[-1].stop()
+        except (AssertionError, RuntimeError):
+            pass  # already stopped by the test
+
+
+@pytest.fixture
+def deliver(db: Session):
+    """Run one pass of the worker (``talkuu worker --once``) inside the test's transaction."""
+    from app.services import outbox as outbox_service
+
+    def run() -> tuple[int, int]:
+        result = outbox_service.deliver_due(session=db)
+        db.commit()
+        return result
+    return run

@@ -111,3 +111,34 @@ def test_serve_answers_http(cli_database: str) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_worker_sends_queued_mail_to_a_real_smtp_server(cli_database: str, smtp_server) -> None:
+    from sqlalchemy.orm import Session
+
+    from app import clock
+    from app.config import get_settings
+    from app.models import OutboxMessage, OutboxStatus
+
+    run(cli_database, "migrate")
+    engine = create_engine(cli_database)
+    with Session(engine) as session:
+        session.add(OutboxMessage(kind="receipt", to_address="reader@example.kg",
+                                  subject="Квитанция TK-26-ABCD-EFGH", body_text="Текст письма",
+                                  status=OutboxStatus.PENDING, attempts=0,
+                                  next_attempt_at=clock.now()))
+        session.commit()
+    settings = get_settings()
+    env_extra = {"TALKUU_SMTP_HOST": settings.smtp_host,
+                 "TALKUU_SMTP_PORT": str(settings.smtp_port)}
+    env = {**os.environ, "TALKUU_DATABASE_URL": cli_database, "TALKUU_ENV": "development",
+           **env_extra}
+    result = subprocess.run([*TALKUU, "worker", "--once"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    (message,) = smtp_server.to("reader@example.kg")
+    assert message["Subject"] == "Квитанция TK-26-ABCD-EFGH"
+    assert smtp_server.body(message).strip() == "Текст письма"
+    with Session(engine) as session:
+        assert session.query(OutboxMessage).one().status is OutboxStatus.SENT
+    engine.dispose()

@@ -1,11 +1,16 @@
 """ORM objects and service results turned into the API's schemas."""
 
 from app.config import get_settings
-from app.models import Comment, CommentStatus, Consultation, ConsultationExtension
-from app.schemas.comment import CommentRead, ResponseRead
+from app.models import (
+    Comment, CommentAttachment, CommentFlag, CommentStatus, Consultation, ConsultationExtension,
+)
+from app.schemas.comment import (
+    AttachmentRead, CommentRead, FlagRead, GroupRead, ResponseRead,
+)
 from app.schemas.common import Multilingual
 from app.schemas.draft import ConsultationRead, DraftRead, DraftStats, ExtensionRead
 from app.schemas.organization import OrganizationRead
+from app.services import comment_details as details_service
 from app.services import comments as comments_service
 from app.services import consultations as consultations_service
 from app.services.drafts import DraftState
@@ -43,19 +48,41 @@ def draft(state: DraftState, *, consultation_read: ConsultationRead | None = Non
     )
 
 
-def comment(item: Comment, visibility: comments_service.Visibility) -> CommentRead:
+def attachment(item: CommentAttachment) -> AttachmentRead:
+    return AttachmentRead(id=item.id, filename=item.filename, content_type=item.content_type,
+                          size=item.size, sha256=item.sha256,
+                          url=f"{get_settings().base_url}/api/v1/attachments/{item.id}")
+
+
+def comment(item: Comment, visibility: comments_service.Visibility,
+            details: details_service.CommentDetails | None = None) -> CommentRead:
     hidden = item.status is CommentStatus.HIDDEN
     response = item.response if visibility.answer_visible(item) else None
+    group = details.group(item) if details else None
     return CommentRead(
         id=item.id, receipt=item.receipt, draft_id=item.draft_id, version=item.version_number,
         clause_key=item.clause_key, status=item.status.value,
         # A hidden comment shows only why it was hidden; the record itself stays intact.
         body=None if hidden else item.body,
         proposed_wording=None if hidden else item.proposed_wording,
+        quote=None if hidden else item.quote,
         on_behalf_of=None if hidden else item.on_behalf_of,
         author=None if hidden else item.author.name,
         hidden_reason=item.hidden_reason if hidden else None,
+        withdrawn_reason=item.withdrawn_reason, withdrawn_at=item.withdrawn_at,
         created_at=item.created_at, answered=item.response is not None,
         response=ResponseRead(decision=response.decision, reasoning=response.reasoning,
                               answered_at=response.updated_at) if response else None,
+        supporters=details.supporters.get(item.id, 0) if details else 0,
+        group=GroupRead(id=group.id, size=group.size, representative_id=group.representative_id)
+        if group else None,
+        attachments=[] if hidden or not details
+        else [attachment(a) for a in details.attachments.get(item.id, [])],
     )
+
+
+def flag(item: CommentFlag) -> FlagRead:
+    return FlagRead(id=item.id, comment_id=item.comment_id, reason=item.reason,
+                    created_at=item.created_at,
+                    resolution=item.resolution.value if item.resolution else None,
+                    resolved_at=item.resolved_at)

@@ -40,6 +40,25 @@ async def _submitted_username(request: Request) -> str | None:
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
 
 
+async def _submitted_email(request: Request) -> str | None:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            return None
+        value = body.get("email") if isinstance(body, dict) else None
+    else:
+        value = (await request.form()).get("email")
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def limit_account_email(request: Request, sessions: SideSessions,
+                        email: Annotated[str | None, Depends(_submitted_email)]) -> None:
+    """Requests that email a link (password reset, verification again) per address and email."""
+    _count(sessions, "account_email",
+           Subject(account=email or _credential(request), address=_address(request)))
+
+
 def limit_sign_in(request: Request, sessions: SideSessions,
                   username: Annotated[str | None, Depends(_submitted_username)]) -> None:
     """Sign-in attempts per account (the email tried) and per address."""
@@ -56,9 +75,22 @@ def limit_commenting(request: Request, sessions: SideSessions) -> None:
     _count(sessions, "comment", Subject(account=_credential(request), address=_address(request)))
 
 
+def limit_supporting(request: Request, sessions: SideSessions) -> None:
+    """Supports given or taken back, counted like comments (the "support" policy row)."""
+    _count(sessions, "support", Subject(account=_credential(request), address=_address(request)))
+
+
+def limit_flagging(request: Request, sessions: SideSessions) -> None:
+    """Reports of comments, counted like comments (the "flag" policy row)."""
+    _count(sessions, "flag", Subject(account=_credential(request), address=_address(request)))
+
+
+AccountEmailLimit = Depends(limit_account_email)
 SignInLimit = Depends(limit_sign_in)
 RegistrationLimit = Depends(limit_registration)
 CommentLimit = Depends(limit_commenting)
+SupportLimit = Depends(limit_supporting)
+FlagLimit = Depends(limit_flagging)
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -92,6 +124,12 @@ def page_limit_commenting(request: Request, sessions: SideSessions) -> None:
     _defer(request, lambda: limit_commenting(request, sessions))
 
 
+def page_limit_account_email(request: Request, sessions: SideSessions,
+                             email: Annotated[str | None, Depends(_submitted_email)]) -> None:
+    _defer(request, lambda: limit_account_email(request, sessions, email))
+
+
+PageAccountEmailLimit = Depends(page_limit_account_email)
 PageSignInLimit = Depends(page_limit_sign_in)
 PageRegistrationLimit = Depends(page_limit_registration)
 PageCommentLimit = Depends(page_limit_commenting)

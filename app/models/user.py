@@ -31,6 +31,10 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
+    # Optional, shown with the name (an NGO, a business, a university ...).
+    affiliation: Mapped[str | None] = mapped_column(String(300))
+    # The interface language the account uses; emails to it are written in it.
+    language: Mapped[str] = mapped_column(String(2), default="ru", server_default="ru")
     role: Mapped[Role] = mapped_column(enum_type(Role))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -54,3 +58,22 @@ class AuthToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class AccountTokenPurpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+
+
+class AccountToken(Base):
+    """A one-time link sent by email (verification, password reset); only its hash is kept."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[AccountTokenPurpose] = mapped_column(enum_type(AccountTokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

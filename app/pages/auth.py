@@ -12,7 +12,7 @@ from app.db import DbSession
 from app.errors import TalkuuError
 from app.models import Role, TokenKind, User
 from app.pages.deps import (
-    PageForm, attempt, fields, redirect, require_csrf, safe_next,
+    PageForm, attempt, check_honeypot, fields, redirect, require_csrf, safe_next,
 )
 from app.services import auth as auth_service
 from app.templating import render
@@ -81,10 +81,13 @@ def register(request: Request, session: DbSession, form: PageForm) -> Response:
     values = fields(form, "name", "email", "password", "next")
     try:
         raise_if_limited(request)
+        check_honeypot(form)
         with attempt(session):
             user = auth_service.register(session=session, email=values["email"],
                                          password=values["password"], name=values["name"])
-            response = redirect(_landing(user, values["next"]))
+            # Where the new citizen was going, else the account page that says to check the
+            # inbox for the confirmation link.
+            response = redirect(safe_next(values["next"], "/account?notice=registered"))
             _start_session(request, response, session=session, user=user)
     except TalkuuError as error:
         return _form(request, "auth/register.html", values, error=error)

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from app.api.deps import CSRF_COOKIE, Viewer
 from app.api.uploads import MAX_UPLOAD_BYTES
 from app.config import get_settings
-from app.errors import CsrfFailed, InvalidInput
+from app.errors import CsrfFailed, HoneypotFilled, InvalidInput
 from app.models import Role, User
 from app.services import auth as auth_service
 
@@ -137,3 +137,14 @@ def local_datetime(value: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=get_settings().tz)
     return moment
+
+
+# --- bots --------------------------------------------------------------------------------
+
+HONEYPOT_FIELD = "website"
+
+
+def check_honeypot(form: FormData) -> None:
+    """Refuse a form whose hidden trap field was filled: people never see it, bots fill it."""
+    if field(form, HONEYPOT_FIELD).strip():
+        raise HoneypotFilled()

@@ -16,6 +16,8 @@ class UserRead(ReadModel):
     name: str
     role: Role
     email_verified: bool
+    affiliation: str | None = None
+    language: str = "ru"
 
 
 class TokenResponse(BaseModel):

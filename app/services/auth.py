@@ -14,9 +14,13 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import Environment, get_settings
-from app.errors import EmailTaken, InvalidCredentials, InvalidInput
-from app.models import AuthToken, Organization, Role, TokenKind, User
+from app.errors import EmailTaken, InvalidCredentials, InvalidInput, InvalidLink
+from app.i18n import current_language
+from app.models import (
+    AccountToken, AccountTokenPurpose, AuthToken, Organization, Role, TokenKind, User,
+)
 from app.services import audit as audit_service
+from app.services import notifications as notifications_service
 
 
 @lru_cache
@@ -89,8 +93,97 @@ def create_user(
 
 
 def register(*, session: Session, email: str, password: str, name: str) -> User:
-    """Self-registration of a citizen account (email to be verified)."""
-    return create_user(session=session, email=email, password=password, name=name)
+    """Self-registration of a citizen account; a link to confirm the address is emailed."""
+    user = create_user(session=session, email=email, password=password, name=name)
+    user.language = current_language.get()
+    send_verification(session=session, user=user)
+    return user
+
+
+VERIFY_LIFETIME = timedelta(days=7)
+RESET_LIFETIME = timedelta(hours=1)
+
+
+def _issue_account_token(session: Session, user: User, purpose: AccountTokenPurpose,
+                         lifetime: timedelta) -> str:
+    raw = secrets.token_urlsafe(32)
+    session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_token_hash(raw),
+                             expires_at=clock.now() + lifetime))
+    session.flush()
+    return raw
+
+
+def _consume_account_token(session: Session, raw: str, purpose: AccountTokenPurpose) -> User:
+    token = session.scalar(select(AccountToken).where(
+        AccountToken.token_hash == _token_hash(raw or ""), AccountToken.purpose == purpose))
+    if token is None or token.used_at is not None or token.expires_at <= clock.now():
+        raise InvalidLink()
+    token.used_at = clock.now()
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise InvalidLink()
+    return user
+
+
+def send_verification(*, session: Session, user: User) -> None:
+    """Email (again) the link that confirms the account's address."""
+    if user.email_verified_at is not None:
+        return
+    raw = _issue_account_token(session, user, AccountTokenPurpose.VERIFY_EMAIL, VERIFY_LIFETIME)
+    notifications_service.email_verification(session=session, user=user, token=raw)
+
+
+def verify_email(*, session: Session, token: str) -> User:
+    """Confirm the address the link was sent to."""
+    user = _consume_account_token(session, token, AccountTokenPurpose.VERIFY_EMAIL)
+    if user.email_verified_at is None:
+        user.email_verified_at = clock.now()
+        audit_service.record(session=session, actor=user, action="user.verified",
+                             entity_type="user", entity_id=user.id,
+                             after={"email": user.email})
+    return user
+
+
+def request_password_reset(*, session: Session, email: str) -> None:
+    """Email a reset link if the account exists; say nothing either way (no enumeration)."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None or not user.is_active:
+        return
+    raw = _issue_account_token(session, user, AccountTokenPurpose.RESET_PASSWORD, RESET_LIFETIME)
+    notifications_service.password_reset(session=session, user=user, token=raw)
+
+
+def reset_password(*, session: Session, token: str, password: str) -> User:
+    """Set a new password through an emailed link; every existing session is ended."""
+    user = _consume_account_token(session, token, AccountTokenPurpose.RESET_PASSWORD)
+    _validate_account(user.email, password, user.name)
+    user.password_hash = _hasher().hash(password)
+    # Whoever else held a session or token (the reason for a reset, often) is signed out.
+    for credential in session.scalars(select(AuthToken).where(AuthToken.user_id == user.id,
+                                                              AuthToken.revoked_at.is_(None))):
+        credential.revoked_at = clock.now()
+    # The link reached the mailbox, so the address is proven too.
+    user.email_verified_at = user.email_verified_at or clock.now()
+    audit_service.record(session=session, actor=user, action="user.password_reset",
+                         entity_type="user", entity_id=user.id)
+    return user
+
+
+def update_profile(*, session: Session, user: User, name: str,
+                   affiliation: str | None) -> User:
+    """Change the name and the optional organisation shown with one's comments."""
+    name = (name or "").strip()
+    affiliation = (affiliation or "").strip() or None
+    if not name or len(name) > 200:
+        raise InvalidInput("Please enter your name (up to 200 characters).")
+    if affiliation and len(affiliation) > 300:
+        raise InvalidInput("The organisation name is too long ({n} characters at most).", n=300)
+    before = {"name": user.name, "affiliation": user.affiliation}
+    user.name, user.affiliation = name, affiliation
+    audit_service.record(session=session, actor=user, action="user.profile_updated",
+                         entity_type="user", entity_id=user.id, before=before,
+                         after={"name": name, "affiliation": affiliation})
+    return user
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User:

@@ -4,6 +4,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,3 +54,11 @@ def check(*, session: Session, action: str, subject: Subject) -> None:
     if over:
         raise RateLimited(retry_after=retry_after)
 
+
+
+def prune(*, session: Session, older_than_seconds: int = 86_400) -> int:
+    """Drop the counters of windows long past (the worker's housekeeping)."""
+    cutoff = int(clock.now().timestamp()) - older_than_seconds
+    result = session.execute(delete(RateLimitCounter).where(
+        RateLimitCounter.window_start < cutoff))
+    return result.rowcount or 0

@@ -15,6 +15,7 @@ from app.errors import (
 from app.models import Comment, CommentStatus, Decision, Draft, FeedbackSummary, User
 from app.services import audit as audit_service
 from app.services import consultations as consultations_service
+from app.services import notifications as notifications_service
 
 
 def publish_summary(*, session: Session, actor: User, draft: Draft) -> FeedbackSummary:
@@ -43,6 +44,7 @@ def publish_summary(*, session: Session, actor: User, draft: Draft) -> FeedbackS
             session.flush()
     except IntegrityError:
         raise SummaryPublished() from None
+    notifications_service.summary_published(session=session, draft=draft, summary=summary)
     audit_service.record(session=session, actor=actor, action="summary.published",
                          entity_type="draft", entity_id=draft.id,
                          after={"consultation_round": consultation.round,
