@@ -24,7 +24,8 @@ SECURITY_HEADERS = {
 }
 
 
-MAX_BODY_BYTES = 12 * 1024 * 1024
+# A draft upload (10 MB) or a comment with three 5 MB attachments, with room for the form.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 class BodyTooLarge(Exception):

@@ -1,22 +1,44 @@
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from app.api import presenters
 from app.api.deps import (
     CommentDep, CurrentUser, DraftDep, DrafterOfComment, ModeratorOfComment, Viewer,
 )
-from app.api.ratelimits import CommentLimit
+from app.api.ratelimits import CommentLimit, FlagLimit, SupportLimit
 from app.db import DbSession
+from app.errors import InvalidInput
+from app.models import Comment, User
 from app.schemas.comment import (
-    CommentCreate, CommentCreated, CommentList, CommentRead, HideRequest, ResponseRead,
-    ResponseUpdate,
+    CommentCreate, CommentCreated, CommentList, CommentRead, FlagRead, FlagRequest, HideRequest,
+    ResponseRead, ResponseUpdate, SupportRead, WithdrawRequest,
 )
+from app.services import attachments as attachments_service
+from app.services import comment_details as details_service
 from app.services import comments as comments_service
 from app.services import drafts as drafts_service
+from app.services import moderation as moderation_service
 from app.services import responses as responses_service
+from app.services.attachments import AttachmentTooLarge, TooManyAttachments, Upload
 
 router = APIRouter(tags=["comments"])
+
+# A browser sends an empty part for a file input left empty; a few spare slots let those
+# through, and anything beyond is refused as too many files.
+MAX_FILE_PARTS = attachments_service.MAX_FILES + 5
+
+
+def comment_read(session: DbSession, comment: Comment, viewer: User | None) -> CommentRead:
+    """One comment as the public (or ``viewer``) sees it, with its supporters and files."""
+    draft = drafts_service.get_draft(session=session, draft_id=comment.draft_id)
+    visibility = comments_service.visibility(session=session, viewer=viewer, draft=draft)
+    details = details_service.load(session=session, comments=[comment], redlines=False)
+    return presenters.comment(comment, visibility, details)
 
 
 @router.get("/drafts/{draft_id}/comments", response_model=CommentList)
@@ -25,29 +47,88 @@ def list_comments(draft: DraftDep, session: DbSession, viewer: Viewer,
     """The draft's comments with their answers (hidden ones show only the reason)."""
     visibility = comments_service.visibility(session=session, viewer=viewer, draft=draft)
     items = comments_service.list_comments(session=session, draft=draft, clause_key=clause_key)
-    return CommentList(items=[presenters.comment(c, visibility) for c in items],
+    details = details_service.load(session=session, comments=items, draft_id=draft.id,
+                                   redlines=False)
+    return CommentList(items=[presenters.comment(c, visibility, details) for c in items],
                        total=len(items))
 
 
+async def read_comment_request(request: Request) -> tuple[dict[str, Any], FormData | None]:
+    """The fields of a JSON body, or of a multipart form (which may also carry ``files``)."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=MAX_FILE_PARTS)
+        except HTTPException as error:
+            if "Too many files" in str(error.detail):
+                raise TooManyAttachments(n=attachments_service.MAX_FILES) from None
+            raise
+        return {k: v for k, v in form.items() if isinstance(v, str)}, form
+    try:
+        body = await request.json()
+    except ValueError:
+        raise InvalidInput("The request body must be JSON or a multipart form.") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    return body, None
+
+
+def uploads_from(form: FormData | None) -> list[Upload]:
+    """The files of the ``files`` field, each read no further than the size limit."""
+    if form is None:
+        return []
+    parts = [p for p in form.getlist("files")
+             if isinstance(p, UploadFile) and (p.filename or p.size)]
+    if len(parts) > attachments_service.MAX_FILES:
+        raise TooManyAttachments(n=attachments_service.MAX_FILES)
+    uploads = []
+    for part in parts:
+        part.file.seek(0)
+        data = part.file.read(attachments_service.MAX_BYTES + 1)
+        if len(data) > attachments_service.MAX_BYTES:
+            name = part.filename
+            raise AttachmentTooLarge(name=name, mb=attachments_service.MAX_BYTES // (1024 * 1024))
+        uploads.append(Upload(filename=part.filename or "", data=data))
+    return uploads
+
+
 @router.post("/drafts/{draft_id}/comments", status_code=201, response_model=CommentCreated,
-             dependencies=[CommentLimit])
-def create_comment(draft: DraftDep, user: CurrentUser, session: DbSession,
-                   payload: CommentCreate) -> CommentCreated:
-    """Comment on the draft or one clause while the period is open; answers with a receipt."""
+             dependencies=[CommentLimit],
+             openapi_extra={"requestBody": {"content": {
+                 "application/json": {"schema": CommentCreate.model_json_schema()},
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     **CommentCreate.model_json_schema()["properties"],
+                     "files": {"type": "array",
+                               "items": {"type": "string", "format": "binary"}}}}}}}})
+def create_comment(
+    draft: DraftDep, user: CurrentUser, session: DbSession,
+    request_data: Annotated[tuple[dict[str, Any], FormData | None],
+                            Depends(read_comment_request)],
+) -> CommentCreated:
+    """Comment on the draft or one clause while the period is open; answers with a receipt.
+
+    JSON, or a multipart form with the same fields and up to three PDF or DOCX ``files``.
+    """
+    data, form = request_data
+    try:
+        payload = CommentCreate.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput("Please check the fields: {fields}.", fields=", ".join(sorted(
+            {str(e["loc"][0]) for e in error.errors() if e["loc"]}))) from None
     comment = comments_service.submit_comment(
         session=session, author=user, draft=draft, body=payload.body,
         clause_key=payload.clause_key, proposed_wording=payload.proposed_wording,
-        on_behalf_of=payload.on_behalf_of)
+        on_behalf_of=payload.on_behalf_of, quote=payload.quote, attachments=uploads_from(form))
+    files = details_service.attachments_of(session=session, comment=comment)
     return CommentCreated(id=comment.id, receipt=comment.receipt, status=comment.status.value,
-                          clause_key=comment.clause_key, created_at=comment.created_at)
+                          clause_key=comment.clause_key, created_at=comment.created_at,
+                          group_id=comment.group_id,
+                          attachments=[presenters.attachment(a) for a in files])
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)
 def get_comment(comment: CommentDep, session: DbSession, viewer: Viewer) -> CommentRead:
     """One comment with its answer (once the summary makes answers public)."""
-    draft = drafts_service.get_draft(session=session, draft_id=comment.draft_id)
-    visibility = comments_service.visibility(session=session, viewer=viewer, draft=draft)
-    return presenters.comment(comment, visibility)
+    return comment_read(session, comment, viewer)
 
 
 @router.put("/comments/{comment_id}/response", response_model=ResponseRead)
@@ -64,9 +145,59 @@ def answer_comment(comment: CommentDep, user: DrafterOfComment, session: DbSessi
 @router.post("/comments/{comment_id}/hide", response_model=CommentRead)
 def hide_comment(comment: CommentDep, user: ModeratorOfComment, session: DbSession,
                  payload: HideRequest) -> CommentRead:
-    """Hide a comment with a public reason; it stays in the record."""
+    """Hide a comment with a public reason; it stays in the record, its flags are resolved."""
     comments_service.hide_comment(session=session, actor=user, comment=comment,
                                   reason=payload.reason)
-    draft = drafts_service.get_draft(session=session, draft_id=comment.draft_id)
-    visibility = comments_service.visibility(session=session, viewer=user, draft=draft)
-    return presenters.comment(comment, visibility)
+    return comment_read(session, comment, user)
+
+
+@router.post("/comments/{comment_id}/withdraw", response_model=CommentRead)
+def withdraw_comment(comment: CommentDep, user: CurrentUser, session: DbSession,
+                     payload: WithdrawRequest) -> CommentRead:
+    """The author withdraws their comment with a public reason; the record stays."""
+    comments_service.withdraw_comment(session=session, actor=user, comment=comment,
+                                      reason=payload.reason)
+    return comment_read(session, comment, user)
+
+
+@router.post("/comments/{comment_id}/support", response_model=SupportRead,
+             dependencies=[SupportLimit],
+             responses={201: {"model": SupportRead, "description": "Support added"}})
+def support_comment(comment: CommentDep, user: CurrentUser, session: DbSession) -> Any:
+    """Add your support to a comment (201; again: 200 with the same count)."""
+    created, count = comments_service.support_comment(session=session, user=user,
+                                                      comment=comment)
+    body = SupportRead(comment_id=comment.id, supporters=count, supported=True)
+    return JSONResponse(body.model_dump(), status_code=201 if created else 200)
+
+
+@router.delete("/comments/{comment_id}/support", response_model=SupportRead,
+               dependencies=[SupportLimit])
+def withdraw_support(comment: CommentDep, user: CurrentUser,
+                     session: DbSession) -> SupportRead:
+    """Take your support back while the period is open."""
+    count = comments_service.withdraw_support(session=session, user=user, comment=comment)
+    return SupportRead(comment_id=comment.id, supporters=count, supported=False)
+
+
+@router.post("/comments/{comment_id}/flag", status_code=201, response_model=FlagRead,
+             dependencies=[FlagLimit])
+def flag_comment(comment: CommentDep, user: CurrentUser, session: DbSession,
+                 payload: FlagRequest) -> FlagRead:
+    """Report an abusive comment to the moderators of the draft's body (once per person)."""
+    flag = moderation_service.flag_comment(session=session, user=user, comment=comment,
+                                           reason=payload.reason)
+    return presenters.flag(flag)
+
+
+@router.get("/attachments/{attachment_id}", response_class=FileResponse)
+def download_attachment(session: DbSession,
+                        attachment_id: Annotated[int, Path(ge=1)]) -> FileResponse:
+    """A file attached to a comment, always as a download (none of a hidden comment)."""
+    attachment, path = attachments_service.open_attachment(session=session,
+                                                           attachment_id=attachment_id)
+    return FileResponse(path, media_type=attachment.content_type, filename=attachment.filename,
+                        content_disposition_type="attachment", headers={
+                            "X-Content-Type-Options": "nosniff",
+                            "Content-Security-Policy": "default-src 'none'; sandbox",
+                            "Cache-Control": "private, max-age=3600"})

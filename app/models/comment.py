@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -40,10 +40,16 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     proposed_wording: Mapped[str | None] = mapped_column(Text)
     on_behalf_of: Mapped[str | None] = mapped_column(String(300))
+    # The exact words of the clause the comment is about, if the citizen marked them.
+    quote: Mapped[str | None] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(
         enum_type(CommentStatus), default=CommentStatus.PUBLISHED
     )
     hidden_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Identical and near-identical texts (mass campaigns) share a group, read and answered once.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("comment_group.id"), index=True)
     created_at: Mapped[datetime] = created_at_column()
 
     author: Mapped[User] = relationship(lazy="raise")
@@ -64,3 +70,76 @@ class Response(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     comment: Mapped[Comment] = relationship(lazy="raise", back_populates="response")
+
+
+class CommentGroup(Base):
+    """Comments of one round whose texts are the same or nearly so (a campaign)."""
+
+    __tablename__ = "comment_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    # The first comment of the group; its text stands for the group.
+    representative_id: Mapped[int] = mapped_column(ForeignKey("comment.id", use_alter=True))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class CommentSketch(Base):
+    """Locality-sensitive hashes of a comment's text (MinHash bands), so that near-identical
+    comments are found through an index instead of by comparing with every comment."""
+
+    __tablename__ = "comment_sketch"
+    __table_args__ = (Index("ix_comment_sketch_lookup", "consultation_id", "band", "bucket"),)
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), primary_key=True)
+    band: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    bucket: Mapped[str] = mapped_column(String(32))
+
+
+class CommentSupport(Base):
+    """A citizen joining an existing comment instead of writing a duplicate."""
+
+    __tablename__ = "comment_support"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class FlagResolution(StrEnum):
+    HIDDEN = "hidden"
+    DISMISSED = "dismissed"
+
+
+class CommentFlag(Base):
+    """A citizen's report of an abusive comment, worked by a moderator of the draft's body."""
+
+    __tablename__ = "comment_flag"
+    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolution: Mapped[FlagResolution | None] = mapped_column(enum_type(FlagResolution))
+
+
+class CommentAttachment(Base):
+    """A PDF or DOCX sent with a comment; the bytes live outside the web root."""
+
+    __tablename__ = "comment_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = created_at_column()

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from app.pages import auth, comments, drafts, home, workspace
+from app.pages import account, auth, comments, drafts, home, moderation, workspace
 from app.pages.deps import login_redirect, page_viewer, referring_path
 from app.templating import render
 
@@ -12,7 +12,7 @@ def build_router() -> APIRouter:
     # Every page learns who is looking first, so that even its error page shows the right
     # header (the viewer is copied into request.state before anything can fail).
     router = APIRouter(include_in_schema=False, dependencies=[Depends(page_viewer)])
-    for module in (home, auth, drafts, comments, workspace):
+    for module in (home, auth, account, drafts, comments, moderation, workspace):
         router.include_router(module.router)
     return router
 

@@ -1,28 +1,55 @@
-"""Citizens' comments: submission while the period is open, receipts, reading, moderation."""
+"""Citizens' comments: submission while the period is open, receipts, withdrawal, support,
+reading, hiding.  A comment is never edited once submitted."""
 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
 from app.errors import (
-    ClauseNotFound, ClauseNotOpen, CommentNotFound, ConsultationClosed, Forbidden, InvalidInput,
+    ClauseNotFound, ClauseNotOpen, CommentNotFound, Conflict, ConsultationClosed, EmailNotVerified,
+    Forbidden, InvalidInput, SummaryPublished, TalkuuError,
 )
 from app.models import (
-    Comment, CommentStatus, Draft, DraftOutcome, FeedbackSummary, Role, User, Version,
+    Clause, Comment, CommentFlag, CommentStatus, CommentSupport, Consultation, Draft, DraftOutcome,
+    FeedbackSummary, FlagResolution, Role, User, Version,
 )
+from app.services import attachments as attachments_service
 from app.services import audit as audit_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
+from app.services import grouping as grouping_service
+from app.services import notifications as notifications_service
+from app.services import workspace as workspace_service
 
 MAX_BODY_CHARS = 20_000
 MAX_ON_BEHALF_CHARS = 300
+MAX_QUOTE_CHARS = 5_000
+MAX_REASON_CHARS = 2_000
 # Crockford's base32 without the letters people confuse (I, L, O, U): receipts are read aloud.
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class QuoteNotInClause(TalkuuError):
+    status_code = 422
+    code = "quote_not_in_clause"
+    message = ("The quoted words are not in the text of the clause; copy them exactly as they "
+               "stand in the clause.")
+
+
+class CommentNotWithdrawable(Conflict):
+    code = "comment_not_withdrawable"
+    message = "This comment was already withdrawn or hidden."
+
+
+class CommentNotSupportable(Conflict):
+    code = "comment_not_published"
+    message = "Only a published comment can be supported."
 
 
 def new_receipt() -> str:
@@ -39,6 +66,41 @@ def _clean(value: str | None, limit: int, message: str) -> str | None:
     return value or None
 
 
+def required_reason(value: str | None, missing: str) -> str:
+    """A reason that must be given (``missing`` is the refusal), trimmed and not too long."""
+    reason = _clean(value, MAX_REASON_CHARS, "The reason is too long ({n} characters at most).")
+    if reason is None:
+        raise InvalidInput(missing)
+    return reason
+
+
+def require_verified_citizen(user: User, refusal: str) -> None:
+    """Citizens' accounts with a confirmed email only (403 otherwise)."""
+    if user.role is not Role.CITIZEN:
+        raise Forbidden(refusal)
+    if user.email_verified_at is None:
+        raise EmailNotVerified()
+
+
+def squash(text: str) -> str:
+    """Whitespace collapsed, soft hyphens dropped, case folded: how quotes are compared."""
+    return " ".join(text.replace("\u00ad", "").split()).casefold()
+
+
+def _check_quote(session: Session, version_id: int, clause: Clause, quote: str) -> None:
+    context = workspace_service.clause_index(session=session, version_ids=[version_id],
+                                             keys=[clause.key]).context(version_id, clause.key)
+    quoted = context.quoted if context else [clause]
+    wanted = squash(quote)
+    for code in ("ru", "ky"):
+        text = " ".join(part for c in quoted for part in (
+            getattr(c, f"label_{code}"), getattr(c, f"heading_{code}"),
+            getattr(c, f"text_{code}")) if part)
+        if wanted in squash(text):
+            return
+    raise QuoteNotInClause()
+
+
 def submit_comment(
     *,
     session: Session,
@@ -48,10 +110,14 @@ def submit_comment(
     clause_key: str | None = None,
     proposed_wording: str | None = None,
     on_behalf_of: str | None = None,
+    quote: str | None = None,
+    attachments: Sequence[attachments_service.Upload] = (),
 ) -> Comment:
     """Accept a comment on the draft or one clause while the period is open; give a receipt."""
     if author.role is not Role.CITIZEN:
         raise Forbidden("Only citizens' accounts can comment; officials answer comments.")
+    if author.email_verified_at is None:
+        raise EmailNotVerified()
     body_text = _clean(body, MAX_BODY_CHARS, "The comment is too long ({n} characters at most).")
     if body_text is None:
         raise InvalidInput("The comment is empty.")
@@ -59,6 +125,8 @@ def submit_comment(
                      "The proposed wording is too long ({n} characters at most).")
     behalf = _clean(on_behalf_of, MAX_ON_BEHALF_CHARS,
                     "The organisation name is too long ({n} characters at most).")
+    quoted = _clean(quote, MAX_QUOTE_CHARS, "The quote is too long ({n} characters at most).")
+    files = attachments_service.check(attachments)
     consultation = consultations_service.latest(session=session, draft=draft)
     if (consultation is None or draft.outcome is not DraftOutcome.PENDING
             or not consultation.is_open(clock.now())):
@@ -72,19 +140,31 @@ def submit_comment(
             raise ClauseNotFound(key=clause_key)
         if not consultation.covers(clause_key):
             raise ClauseNotOpen()
+    if quoted is not None:
+        if clause is None:
+            raise InvalidInput("A quote must come from a clause: comment on the clause whose "
+                               "words you quote.")
+        _check_quote(session, consultation.version_id, clause, quoted)
+        quoted = " ".join(quoted.split())
     version_number = session.scalar(
         select(Version.number).where(Version.id == consultation.version_id))
     comment = _insert_with_receipt(session=session, fields=dict(
         draft_id=draft.id, consultation_id=consultation.id, version_id=consultation.version_id,
         version_number=version_number, clause_id=clause.id if clause else None,
         clause_key=clause_key, author_id=author.id, body=body_text, proposed_wording=wording,
-        on_behalf_of=behalf, status=CommentStatus.PUBLISHED))
+        on_behalf_of=behalf, quote=quoted, status=CommentStatus.PUBLISHED))
     audit_service.record(
         session=session, actor=author, action="comment.submitted", entity_type="comment",
         entity_id=comment.id,
         after={"draft_id": draft.id, "receipt": comment.receipt, "clause_key": clause_key,
-               "body": body_text, "proposed_wording": wording, "on_behalf_of": behalf},
+               "body": body_text, "proposed_wording": wording, "on_behalf_of": behalf,
+               "quote": quoted, "attachments": [f.filename for f in files]},
     )
+    # After the audit entry: appending to the log serialises submissions (see grouping).
+    grouping_service.assign_group(session=session, comment=comment)
+    notifications_service.comment_received(session=session, comment=comment)
+    # Last, so that nothing after the files are written can fail and leave them behind.
+    attachments_service.store(session=session, comment=comment, uploads=files)
     return comment
 
 
@@ -122,21 +202,106 @@ def list_comments(*, session: Session, draft: Draft,
     return list(session.scalars(query))
 
 
-def hide_comment(*, session: Session, actor: User, comment: Comment, reason: str) -> Comment:
-    """Hide a comment from public view with a public reason; the record stays."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("Please give the reason for hiding the comment.")
-    if len(reason) > 2000:
-        raise InvalidInput("The reason is too long.")
-    before = audit_service.snapshot(comment, "status", "hidden_reason")
-    comment.status = CommentStatus.HIDDEN
-    comment.hidden_reason = reason
+def _change(session: Session, actor: User, comment: Comment, action: str,
+            **changes: object) -> None:
+    # The audit entry is appended first: every writer then takes the log's lock before any
+    # comment row, so two of them never wait on each other in opposite orders.
+    audit_service.record(session=session, actor=actor, action=action, entity_type="comment",
+                         entity_id=comment.id,
+                         before=audit_service.snapshot(comment, *changes),
+                         after=audit_service.snapshot(SimpleNamespace(**changes), *changes))
+    for name, value in changes.items():
+        setattr(comment, name, value)
     session.flush()
-    audit_service.record(session=session, actor=actor, action="comment.hidden",
-                         entity_type="comment", entity_id=comment.id, before=before,
-                         after=audit_service.snapshot(comment, "status", "hidden_reason"))
+
+
+def hide_comment(*, session: Session, actor: User, comment: Comment, reason: str) -> Comment:
+    """Hide a comment from public view with a public reason; the record stays.  Every open
+    flag on it is resolved as hidden."""
+    reason = required_reason(reason, "Please give the reason for hiding the comment.")
+    _change(session, actor, comment, "comment.hidden", status=CommentStatus.HIDDEN,
+            hidden_reason=reason)
+    session.execute(update(CommentFlag).where(
+        CommentFlag.comment_id == comment.id, CommentFlag.resolved_at.is_(None)).values(
+        resolved_at=clock.now(), resolved_by_id=actor.id, resolution=FlagResolution.HIDDEN))
     return comment
+
+
+def summary_published_for(*, session: Session, comment: Comment) -> bool:
+    """Whether the feedback summary of the comment's round is out (the record is frozen)."""
+    return bool(session.scalar(select(exists().where(
+        FeedbackSummary.consultation_id == comment.consultation_id))))
+
+
+def withdraw_comment(*, session: Session, actor: User, comment: Comment,
+                     reason: str) -> Comment:
+    """The author takes their comment back, with a public reason; the record stays."""
+    if comment.author_id != actor.id:
+        raise Forbidden("Only the author of a comment can withdraw it.")
+    reason = required_reason(reason, "Please say why you withdraw the comment.")
+    if comment.status is not CommentStatus.PUBLISHED:
+        raise CommentNotWithdrawable()
+    if summary_published_for(session=session, comment=comment):
+        raise SummaryPublished()
+    _change(session, actor, comment, "comment.withdrawn", status=CommentStatus.WITHDRAWN,
+            withdrawn_reason=reason, withdrawn_at=clock.now())
+    return comment
+
+
+# --- support ---------------------------------------------------------------------------------
+
+def _supportable(session: Session, user: User, comment: Comment) -> None:
+    require_verified_citizen(user, "Only citizens' accounts can support comments.")
+    if comment.status is not CommentStatus.PUBLISHED:
+        raise CommentNotSupportable()
+    consultation = session.get(Consultation, comment.consultation_id)
+    draft = session.get(Draft, comment.draft_id)
+    if (consultation is None or draft is None or draft.outcome is not DraftOutcome.PENDING
+            or not consultation.is_open(clock.now())):
+        raise ConsultationClosed()
+
+
+def supporters(*, session: Session, comment: Comment) -> int:
+    return session.scalar(select(func.count()).select_from(CommentSupport).where(
+        CommentSupport.comment_id == comment.id)) or 0
+
+
+def support_comment(*, session: Session, user: User, comment: Comment) -> tuple[bool, int]:
+    """Add ``user``'s support (once; again is a no-op) while the period is open.
+
+    Returns whether it was new and how many support the comment now.
+    """
+    _supportable(session, user, comment)
+    if comment.author_id == user.id:
+        raise Forbidden("You cannot support your own comment.")
+    created = False
+    if not session.scalar(select(exists().where(CommentSupport.comment_id == comment.id,
+                                                CommentSupport.user_id == user.id))):
+        try:
+            with session.begin_nested():
+                session.add(CommentSupport(comment_id=comment.id, user_id=user.id,
+                                           created_at=clock.now()))
+                session.flush()
+            created = True
+        except IntegrityError:  # the same person's second click, at the same instant
+            pass
+    if created:
+        audit_service.record(session=session, actor=user, action="comment.supported",
+                             entity_type="comment", entity_id=comment.id)
+    return created, supporters(session=session, comment=comment)
+
+
+def withdraw_support(*, session: Session, user: User, comment: Comment) -> int:
+    """Take back ``user``'s support while the period is open; how many support it now."""
+    _supportable(session, user, comment)
+    removed = session.execute(select(CommentSupport).where(
+        CommentSupport.comment_id == comment.id, CommentSupport.user_id == user.id)).scalar()
+    if removed is not None:
+        session.delete(removed)
+        session.flush()
+        audit_service.record(session=session, actor=user, action="comment.support_withdrawn",
+                             entity_type="comment", entity_id=comment.id)
+    return supporters(session=session, comment=comment)
 
 
 # --- who sees what -------------------------------------------------------------------------

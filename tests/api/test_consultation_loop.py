@@ -3,7 +3,7 @@
 import pytest
 
 from app.models import Role
-from tests.conftest import DAY, bishkek, set_clock
+from tests.conftest import bishkek, set_clock
 
 LAW = """Настоящий Закон регулирует отношения в области защиты прав потребителей.
 
