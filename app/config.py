@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Self
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     mail_from: str = "Talkuu <no-reply@talkuu.kg>"
     session_days: int = 14
     token_days: int = 30
+    # Requests admitted into the app at once per process (see app/gate.py); the thread and
+    # connection pools are sized from these.
+    max_concurrent_reads: int = Field(default=16, ge=1, le=200)
+    max_concurrent_writes: int = Field(default=8, ge=1, le=100)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:

@@ -81,11 +81,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings this application relies on."""
+    settings = get_settings()
+    # Every admitted request may hold its own connection and, for a moment, a side session's
+    # (rate limits): the pool must never be what an admitted request waits for (app/gate.py).
+    needed = settings.max_concurrent_reads + 2 * settings.max_concurrent_writes + 4
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=needed, max_overflow=8)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=needed // 2,
+                         max_overflow=needed - needed // 2 + 8)
 
 
 @lru_cache

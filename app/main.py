@@ -13,6 +13,7 @@ from app import api, pages
 from app.api import feeds
 from app.config import ROOT
 from app.errors import InvalidInput, NotFound, RateLimited, TalkuuError
+from app.gate import ConcurrencyGate
 from app.i18n import gettext_
 from app.middleware import RequestContextMiddleware
 
@@ -44,6 +45,8 @@ def create_app() -> FastAPI:
     """The ASGI application."""
     app = FastAPI(title="Talkuu", version="1", docs_url="/api/docs", redoc_url=None,
                   openapi_url="/openapi.json")
+    # The gate sits inside the size check: bodies it buffers are already capped.
+    app.add_middleware(ConcurrencyGate)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(api.build_router())
     app.include_router(feeds.router)

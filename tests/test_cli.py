@@ -1,48 +1,19 @@
 """The talkuu command, run as a real process against its own fresh database."""
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from app.db import get_engine
-
-TALKUU = [sys.executable, "-m", "app.cli"]
-ROOT = Path(__file__).resolve().parents[1]
-
+from tests.servers import ROOT, TALKUU, own_database, run, serving
 
 @pytest.fixture(scope="module")
 def cli_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database of its own (the suite's database is shared with other tests)."""
-    engine = get_engine()
-    if engine.dialect.name != "postgresql":
-        yield f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.db'}"
-        return
-    name = f"talkuu_cli_{uuid.uuid4().hex[:8]}"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(str(engine.url.render_as_string(hide_password=False))).set(
-        database=name).render_as_string(hide_password=False)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-def run(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development"}
-    result = subprocess.run([*TALKUU, *args], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    with own_database(tmp_path_factory.mktemp("cli"), "cli") as url:
+        yield url
 
 
 def test_migrate_create_and_verify(cli_database: str) -> None:
@@ -80,37 +51,16 @@ def test_migrate_create_and_verify(cli_database: str) -> None:
     assert "entry 2" in broken.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_answers_http(cli_database: str) -> None:
     run(cli_database, "migrate")
-    port = _free_port()
-    env = {**os.environ, "TALKUU_DATABASE_URL": cli_database, "TALKUU_ENV": "development"}
-    server = subprocess.Popen([*TALKUU, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/organizations", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with serving(cli_database) as base:
+        response = httpx.get(f"{base}/api/v1/organizations", timeout=5)
         assert response.status_code == 200
         assert response.headers["x-content-type-options"] == "nosniff"
-        missing = httpx.get(f"http://127.0.0.1:{port}/api/v1/drafts/424242")
+        missing = httpx.get(f"{base}/api/v1/drafts/424242")
         assert missing.status_code == 404 and missing.json()["error"] == "draft_not_found"
-        clock = httpx.put(f"http://127.0.0.1:{port}/api/v1/testing/clock", json={"now": None})
+        clock = httpx.put(f"{base}/api/v1/testing/clock", json={"now": None})
         assert clock.status_code == 404
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_worker_sends_queued_mail_to_a_real_smtp_server(cli_database: str, smtp_server) -> None:

@@ -1,0 +1,79 @@
+"""Admission control: how many requests of each kind a process works on at once.
+
+Sync routes and dependencies run on a pool of threads (40 by default), and a request hops
+between threads: the dependencies, the handler and the commit each take one. A request that
+holds a lock between two hops (SQLite's write lock, PostgreSQL's audit-chain lock, a row lock)
+needs a free thread to finish. Under a surge, without a gate, every thread can end up waiting
+for that very lock, or for a pooled connection that such a waiter holds, and the process stalls
+until timeouts fire (seen in tests/test_concurrent_comments.py: 174 of 200 comments failed).
+
+So requests wait *here*, on the event loop, where waiting costs no thread and no connection:
+at most ``writes`` writing and ``reads`` reading requests are inside the app at once, and the
+thread pool and the connection pool are sized above that (``ensure_threads``,
+``app.db.make_engine``), so whoever holds a lock always finds a thread and a connection.
+A writing request's body is read before it is admitted, so a slow client holds no place.
+"""
+
+import asyncio
+
+import anyio.to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import get_settings
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNGATED_PREFIXES = ("/static/",)
+
+
+class ConcurrencyGate:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._reads: asyncio.Semaphore | None = None
+        self._writes: asyncio.Semaphore | None = None
+
+    def _semaphores(self) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
+        if self._reads is None or self._writes is None:
+            # Made on first use, inside the event loop that serves the requests.
+            settings = get_settings()
+            ensure_threads()
+            self._reads = asyncio.Semaphore(settings.max_concurrent_reads)
+            self._writes = asyncio.Semaphore(settings.max_concurrent_writes)
+        return self._reads, self._writes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNGATED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        reads, writes = self._semaphores()
+        if scope["method"] in READ_METHODS:
+            async with reads:
+                await self.app(scope, receive, send)
+            return
+        messages = await _buffered(receive)
+        replay = iter(messages)
+
+        async def replaying_receive() -> Message:
+            message = next(replay, None)
+            return message if message is not None else await receive()
+
+        async with writes:
+            await self.app(scope, replaying_receive, send)
+
+
+async def _buffered(receive: Receive) -> list[Message]:
+    """The whole request body (its size is capped by the middleware outside this one)."""
+    messages = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages
+
+
+def ensure_threads() -> None:
+    """Give the thread pool room for every admitted request plus the hops of a lock holder."""
+    settings = get_settings()
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    needed = settings.max_concurrent_reads + settings.max_concurrent_writes + 8
+    if limiter.total_tokens < needed:
+        limiter.total_tokens = needed

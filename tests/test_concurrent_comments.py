@@ -1,0 +1,140 @@
+"""Comments sent at once to two real server processes: every acknowledged one is stored.
+
+The in-process harness serialises requests; only real processes and real connections show
+races on receipts, rate-limit counters and transactions.
+"""
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.models import Comment, Role
+from app.services import auth as auth_service
+from app.services import consultations as consultations_service
+from app.services import drafts as drafts_service
+from app.services import organizations as organizations_service
+from tests.servers import engine_for, own_database, run, serving
+
+PASSWORD = "a long enough password"
+LAW = ("Статья 1. Основные понятия\n1. Понятие потребителя.\n2. Понятие изготовителя.\n"
+       "Статья 2. Права потребителей\nПотребитель вправе требовать качественного товара.\n")
+CITIZENS = 50
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    with own_database(tmp_path_factory.mktemp("concurrency"), "concurrency") as url:
+        run(url, "migrate")
+        clock.set_now(None)
+        engine = engine_for(url)
+        with Session(engine) as session:
+            ministry = organizations_service.create_organization(
+                session=session, slug="mineconom", name_ru="Министерство экономики",
+                name_ky="Экономика министрлиги")
+            drafter = auth_service.create_user(
+                session=session, email="drafter@mineconom.kg", password=PASSWORD,
+                name="Айгуль Токтогулова", role=Role.DRAFTER, organization=ministry,
+                verified=True)
+            draft, _ = drafts_service.create_draft(
+                session=session, actor=drafter, organization=ministry, act_type="law",
+                title={"ru": "О защите прав потребителей"}, summary=None,
+                text=drafts_service.VersionText(ru=LAW))
+            now = clock.now()
+            consultations_service.open_consultation(
+                session=session, actor=drafter, draft=draft, opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(days=31))
+            emails = [f"citizen{n}@example.kg" for n in range(CITIZENS)]
+            for n, email in enumerate(emails):
+                auth_service.create_user(session=session, email=email, password=PASSWORD,
+                                         name=f"Гражданин {n}", verified=True)
+            session.commit()
+            draft_id = draft.id
+        with serving(url, "--workers", "2") as base:
+            yield {"url": url, "engine": engine, "base": base, "draft_id": draft_id,
+                   "emails": emails}
+        engine.dispose()
+
+
+async def _tokens(base: str, emails: list[str]) -> list[str]:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        async def token(email: str) -> str:
+            answer = await client.post("/api/v1/auth/token",
+                                       data={"username": email, "password": PASSWORD})
+            answer.raise_for_status()
+            return answer.json()["access_token"]
+        return list(await asyncio.gather(*(token(e) for e in emails)))
+
+
+async def _submit_all(base: str, draft_id: int, jobs: list[tuple[str, str]]) -> list[httpx.Response]:
+    """POST every (token, body) pair at the same moment."""
+    limits = httpx.Limits(max_connections=len(jobs), max_keepalive_connections=len(jobs))
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        start = asyncio.Event()
+
+        async def submit(token: str, body: str) -> httpx.Response:
+            await start.wait()
+            return await client.post(
+                f"/api/v1/drafts/{draft_id}/comments",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"clause_key": "art-1/part-1", "body": body})
+        tasks = [asyncio.create_task(submit(t, b)) for t, b in jobs]
+        await asyncio.sleep(0.05)
+        start.set()
+        return list(await asyncio.gather(*tasks))
+
+
+def _stored(world: dict[str, object], receipts: list[str]) -> dict[str, str]:
+    with Session(world["engine"]) as session:  # type: ignore[arg-type]
+        return dict(session.execute(select(Comment.receipt, Comment.body)
+                                    .where(Comment.receipt.in_(receipts))).all())
+
+
+def test_two_hundred_concurrent_comments_from_fifty_accounts(world: dict[str, object]) -> None:
+    emails: list[str] = world["emails"]  # type: ignore[assignment]
+    tokens = asyncio.run(_tokens(world["base"], emails))  # type: ignore[arg-type]
+    jobs = [(tokens[n % CITIZENS], f"Замечание {n}: уточнить понятие потребителя")
+            for n in range(200)]
+    answers = asyncio.run(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
+
+    assert Counter(a.status_code for a in answers) == {201: 200}
+    receipts = [a.json()["receipt"] for a in answers]
+    assert len(set(receipts)) == 200
+    stored = _stored(world, receipts)
+    assert len(stored) == 200
+    for (_token, body), receipt in zip(jobs, receipts, strict=True):
+        assert stored[receipt] == body
+    with Session(world["engine"]) as session:  # type: ignore[arg-type]
+        assert session.scalar(select(func.count()).select_from(Comment)
+                              .where(Comment.draft_id == world["draft_id"])) >= 200
+
+
+def test_a_burst_over_the_limit_gets_429_and_loses_nothing_accepted(
+        world: dict[str, object]) -> None:
+    # One account sends twice its limit (30 comments in 10 minutes) at once.
+    (token,) = asyncio.run(_tokens(world["base"], ["citizen49@example.kg"]))  # type: ignore[arg-type]
+    with Session(world["engine"]) as session:  # type: ignore[arg-type]
+        before = session.scalar(select(func.count()).select_from(Comment))
+    jobs = [(token, f"Кампания {n}") for n in range(60)]
+    answers = asyncio.run(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
+
+    statuses = Counter(a.status_code for a in answers)
+    assert set(statuses) == {201, 429}, statuses
+    # The account had already sent 4 in the first test: 26 more fit in its window.
+    assert statuses[201] <= 30 and statuses[429] >= 30
+    refused = [a for a in answers if a.status_code == 429]
+    assert all(a.json()["error"] == "rate_limited" and int(a.headers["retry-after"]) > 0
+               for a in refused)
+    receipts = [a.json()["receipt"] for a in answers if a.status_code == 201]
+    assert len(_stored(world, receipts)) == len(receipts)
+    with Session(world["engine"]) as session:  # type: ignore[arg-type]
+        after = session.scalar(select(func.count()).select_from(Comment))
+    # Nothing refused was half-written, nothing accepted is missing.
+    assert after - before == len(receipts)
