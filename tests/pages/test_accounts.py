@@ -99,9 +99,25 @@ def test_account_page_needs_a_session(client):
 
 def test_follow_a_draft_from_its_page(client, world, make_draft, sign_in, db):
     draft = make_draft()
+    action = f"/drafts/{draft.id}/follow"
+    anonymous = soup(client.get(f"/drafts/{draft.id}?lang=en"))
+    assert anonymous.find("form", action=action) is None
+    assert anonymous.find("a", href=f"/login?next=/drafts/{draft.id}") is not None
+
     sign_in(client, world["citizen"])
-    page = soup(client.get(f"/drafts/{draft.id}"))
-    response = client.post(f"/drafts/{draft.id}/follow", follow_redirects=False, data={
-        "csrf_token": form_token(page), "action": "follow"})
+    page = soup(client.get(f"/drafts/{draft.id}?lang=en"))
+    form = page.find("form", action=action)
+    assert form.find("input", attrs={"name": "action"})["value"] == "follow"
+    response = client.post(action, follow_redirects=False, data={
+        "csrf_token": form_token(page, action), "action": "follow"})
     assert response.status_code == 303
     assert db.scalar(select(func.count()).select_from(DraftFollow)) == 1
+
+    page = soup(client.get(f"/drafts/{draft.id}?lang=en"))
+    form = page.find("form", action=action)
+    assert form.find("input", attrs={"name": "action"})["value"] == "unfollow"
+    assert "You follow this draft" in text_of(page.find(id="follow-hint"))
+    client.post(action, data={"csrf_token": form_token(page, action), "action": "unfollow"})
+    assert db.scalar(select(func.count()).select_from(DraftFollow)) == 0
+    page = soup(client.get(f"/drafts/{draft.id}?lang=en"))
+    assert page.find(id="follow-hint") is None
