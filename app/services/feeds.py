@@ -5,6 +5,7 @@ time; the end of a period, which nobody records because it simply arrives, is ad
 clock.
 """
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -226,8 +227,14 @@ def render(feed: Feed, kind: str) -> bytes:
         entry.link(href=item.link)
         entry.updated(item.updated)
         entry.published(item.updated)
-        entry.content(item.summary or item.title, type="text")
-        entry.description(item.summary or item.title)
+        text = item.summary or item.title
+        if kind == "atom":
+            entry.content(text, type="text")
+            entry.description(text)
+        else:
+            # An RSS description is HTML by convention: readers render it, so the text the
+            # users wrote is escaped once more (and content:encoded is left out).
+            entry.description(html.escape(text, quote=False))
         for category in item.categories:
             entry.category(term=category)
     return generator.atom_str(pretty=True) if kind == "atom" else generator.rss_str(pretty=True)

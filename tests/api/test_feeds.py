@@ -1,5 +1,7 @@
 """Atom and RSS feeds: validity (parsed with feedparser), filters, events, conditional GET."""
 
+from xml.etree import ElementTree
+
 import feedparser
 import pytest
 
@@ -20,7 +22,8 @@ def drafts(client, make_org, make_user, login):
                             ("Об утверждении Порядка", "cabinet_resolution")):
         response = client.post("/api/v1/drafts", headers=drafter, json={
             "organization": "mineconom", "act_type": act_type,
-            "title": {"ru": title, "ky": title + " (ky)"}, "text": {"ru": LAW}})
+            "title": {"ru": title, "ky": title + " (ky)"}, "text": {"ru": LAW},
+            "summary": {"ru": "Уточняет <img src=x onerror=alert(1)> понятия"}})
         assert response.status_code == 201
         ids.append(response.json()["id"])
     opened = client.post(f"/api/v1/drafts/{ids[0]}/consultation", headers=drafter, json={
@@ -52,6 +55,12 @@ def test_atom_and_rss_are_valid_with_required_elements(client, drafts):
     assert parsed_rss.version == "rss20"
     assert parsed_rss.feed.title and parsed_rss.feed.link and parsed_rss.feed.description
     assert all(e.title and e.link and e.id for e in parsed_rss.entries)
+    # A reader renders an RSS description as HTML: what users wrote is escaped twice.
+    descriptions = [item.findtext("description") for item in
+                    ElementTree.fromstring(rss.content).iter("item")]
+    assert any("Уточняет &lt;img src=x onerror=alert(1)&gt; понятия" in d for d in descriptions)
+    assert not any("<img" in d for d in descriptions)
+    assert b"content:encoded" not in rss.content
 
 
 def test_filters_and_closing_soon(client, drafts):
