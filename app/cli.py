@@ -98,6 +98,9 @@ def housekeeping(session: "Session") -> None:
 
     ratelimit_service.prune(session=session)
     staging_service.purge_abandoned(session=session)
+    from app.services import compliance_digest  # the weekly digest, once per week
+
+    compliance_digest.send_due(session=session)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -108,6 +111,7 @@ def _worker(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import DBAPIError
 
     from app.db import new_session
+    from app.services import alerts as alerts_service
     from app.services import outbox as outbox_service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -123,6 +127,10 @@ def _worker(args: argparse.Namespace) -> int:
     last_housekeeping = 0.0
     while True:
         try:
+            with new_session() as session:
+                # Journalists' alerts that fell due are queued first, then sent below.
+                alerts_service.run_due(session=session)
+                session.commit()
             with new_session() as session:
                 sent, deferred = outbox_service.deliver_due(session=session)
                 session.commit()

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -94,6 +96,31 @@ def make_engine(url: str) -> Engine:
                          max_overflow=needed - needed // 2 + 8)
 
 
+# SQLSTATEs of a database that is not there for the moment: connection exceptions (08...),
+# shutting down or starting up (57P01-57P03), out of connection slots (53300).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "disk i/o error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached now (503), not that the
+    request or the code is wrong (which stays a 500)."""
+    if isinstance(error, PoolTimeout):
+        return True  # every pooled connection busy for pool_timeout seconds
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", "")
+    if sqlstate is None:
+        return True  # psycopg: the connection itself failed (refused, no socket, closed)
+    if sqlstate:
+        return sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    return str(error.orig).lower().startswith(SQLITE_UNAVAILABLE)
+
+
 @lru_cache
 def get_engine() -> Engine:
     """The process-wide engine for the configured database."""
@@ -116,6 +143,7 @@ def new_session(*, writing: bool = True) -> Session:
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session: commit on success, roll back on any error."""
     session = new_session(writing=request.method not in READ_METHODS)
+    request.state.db_session = session
     try:
         yield session
         session.commit()
@@ -129,10 +157,22 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_side_sessions() -> Callable[[], Session]:
+def get_side_sessions(request: Request) -> Callable[[], Session]:
     """A maker of short sessions of their own, committed at once, outside the request's
-    transaction (rate-limit counters must count even when the request then fails)."""
-    return new_session
+    transaction (rate-limit counters must count even when the request then fails).
+
+    SQLite has a single writer: once the request's own session has begun (BEGIN IMMEDIATE, e.g.
+    the pages' viewer lookup, which runs before a route's rate limit), a second connection
+    would wait for the write lock this very request holds until busy_timeout fails it.  There
+    the count goes into a savepoint of the request's transaction instead.
+    """
+    def make() -> Session:
+        main: Session | None = getattr(request.state, "db_session", None)
+        if main is not None and get_settings().is_sqlite and main.in_transaction():
+            return Session(bind=main.connection(), join_transaction_mode="create_savepoint",
+                           expire_on_commit=False, autoflush=False)
+        return new_session()
+    return make
 
 
 SideSessions = Annotated[Callable[[], Session], Depends(get_side_sessions)]

@@ -199,3 +199,16 @@ class HoneypotFilled(TalkuuError):
     status_code = 422
     code = "form_rejected"
     message = "The form could not be accepted. Please try again."
+
+
+class OutcomeDecided(Conflict):
+    code = "outcome_decided"
+    message = "This draft has already been marked adopted or withdrawn."
+
+
+class DatabaseUnavailable(TalkuuError):
+    """The database cannot be reached (restarting, failing over, out of connections)."""
+
+    status_code = 503
+    code = "database_unavailable"
+    message = "The service is briefly unavailable. Please try again in a minute."

@@ -4,15 +4,22 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import api, pages
 from app.api import feeds
 from app.config import ROOT
-from app.errors import InvalidInput, NotFound, RateLimited, TalkuuError
+from app.db import database_unavailable
+from app.errors import (
+    DatabaseUnavailable, InvalidInput, NotFound, RateLimited, TalkuuError,
+)
 from app.gate import ConcurrencyGate
 from app.i18n import gettext_
 from app.middleware import RequestContextMiddleware
@@ -41,13 +48,51 @@ def _unexpected(request: Request, error: Exception) -> Response:
         "Something went wrong on our side. Nothing you sent was half-saved; please try again.")})
 
 
+class PublicReadCors:
+    """Read-only CORS on the public API and feeds: any site's script may GET them, without
+    cookies or credentials; nothing else (writing, the pages) is opened to other origins."""
+
+    PREFIXES = ("/api/", "/feeds/", "/openapi.json")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, allow_origins=["*"], allow_credentials=False,
+                                   allow_methods=["GET", "HEAD", "OPTIONS"],
+                                   allow_headers=["Accept", "Accept-Language", "If-None-Match",
+                                                  "If-Modified-Since"],
+                                   expose_headers=["ETag", "Last-Modified", "Retry-After"],
+                                   max_age=3600)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        public_read = (scope["type"] == "http" and scope["method"] in ("GET", "HEAD", "OPTIONS")
+                       and (scope["path"].startswith(self.PREFIXES)
+                            or scope["path"].endswith("/feed.atom")))
+        await (self.cors if public_read else self.app)(scope, receive, send)
+
+
+# Swagger UI comes from a CDN with an inline start-up script; only this page allows them.
+DOCS_CSP = ("default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "style-src 'self' https://cdn.jsdelivr.net; script-src 'self' 'unsafe-inline' "
+            "https://cdn.jsdelivr.net; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'")
+
+
 def create_app() -> FastAPI:
     """The ASGI application."""
-    app = FastAPI(title="Talkuu", version="1", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/openapi.json")
+    app = FastAPI(title="Talkuu", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="The public API of Talkuu. Reading needs no account; bulk "
+                              "downloads are under /api/v1/export.")
     # The gate sits inside the size check: bodies it buffers are already capped.
     app.add_middleware(ConcurrencyGate)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(PublicReadCors)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="Talkuu API")
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
     app.include_router(api.build_router())
     app.include_router(feeds.router)
     app.include_router(pages.build_router())
@@ -79,12 +124,11 @@ def create_app() -> FastAPI:
         return _render(request, error.status_code, payload, getattr(error, "headers", None))
 
     @app.exception_handler(DBAPIError)
-    def _database_error(request: Request, error: DBAPIError) -> Response:
-        if error.connection_invalidated or "could not connect" in str(error).lower():
+    @app.exception_handler(PoolTimeout)
+    def _database_error(request: Request, error: Exception) -> Response:
+        if database_unavailable(error):
             log.warning("database unavailable: %s", error)
-            return _render(request, 503, {"error": "unavailable", "detail": gettext_(
-                "The service is briefly unavailable. Please try again in a minute.")},
-                {"Retry-After": "10"})
+            return _render(request, 503, DatabaseUnavailable().payload(), {"Retry-After": "10"})
         return _unexpected(request, error)
 
     app.add_exception_handler(Exception, _unexpected)

@@ -1,31 +1,39 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.api.deps import DraftDep, DrafterOfDraft
 from app.db import DbSession
 from app.models import Consultation
-from app.schemas.summary import SummaryComment, SummaryRead, SummaryStats
+from app.schemas.answer import SummaryCorrection
+from app.schemas.summary import SummaryComment, SummaryRead, SummaryRevisionRead, SummaryStats
 from app.services import summaries as summaries_service
-from app.services.summaries import SummaryView
+from app.services import summary_export as export_service
+from app.services.summaries import AnswerChange, SummaryView
 
 router = APIRouter(tags=["summaries"])
 
+RevisionParam = Annotated[int | None, Query(ge=1, le=10_000)]
+LanguageParam = Annotated[str, Query(pattern="^(ru|ky)$")]
+
 
 def summary_read(view: SummaryView, round_: int) -> SummaryRead:
-    comments = []
-    for comment in view.comments:
-        assert comment.response is not None
-        comments.append(SummaryComment(
-            id=comment.id, receipt=comment.receipt, clause_key=comment.clause_key,
-            version=comment.version_number, author=comment.author.name,
-            on_behalf_of=comment.on_behalf_of, body=comment.body,
-            proposed_wording=comment.proposed_wording,
-            decision=comment.response.decision.value, reasoning=comment.response.reasoning))
+    comments = [SummaryComment(
+        id=row.comment.id, receipt=row.comment.receipt, clause_key=row.comment.clause_key,
+        version=row.comment.version_number, author=row.comment.author.name,
+        on_behalf_of=row.comment.on_behalf_of, body=row.comment.body,
+        proposed_wording=row.comment.proposed_wording, decision=row.decision.value,
+        reasoning=row.reasoning) for row in view.rows]
     return SummaryRead(
         draft_id=view.summary.draft_id, round=round_, revision=view.summary.revision,
         published_at=view.summary.published_at, comments=comments,
         stats=SummaryStats(comments=len(comments), hidden=view.hidden,
-                           by_decision=view.by_decision, by_clause=view.by_clause))
+                           by_decision=view.by_decision, by_clause=view.by_clause),
+        correction_reason=view.summary.correction_reason,
+        revisions=[SummaryRevisionRead(revision=s.revision, published_at=s.published_at,
+                                       correction_reason=s.correction_reason)
+                   for s in view.revisions])
 
 
 def _round(session: DbSession, view: SummaryView) -> int:
@@ -41,17 +49,66 @@ def publish_summary(draft: DraftDep, user: DrafterOfDraft, session: DbSession) -
     return summary_read(view, _round(session, view))
 
 
-@router.get("/drafts/{draft_id}/summary", response_model=SummaryRead)
-def get_summary(draft: DraftDep, session: DbSession) -> SummaryRead:
-    """The published feedback summary: every comment with its decision and reasoning."""
+@router.post("/drafts/{draft_id}/summary/corrections", status_code=201,
+             response_model=SummaryRead)
+def correct_summary(draft: DraftDep, user: DrafterOfDraft, session: DbSession,
+                    correction: SummaryCorrection) -> SummaryRead:
+    """Publish a corrected revision of the summary, with its reason; earlier revisions stay."""
+    summaries_service.correct_summary(
+        session=session, actor=user, draft=draft, reason=correction.reason,
+        changes=[AnswerChange(c.comment_id, c.decision, c.reasoning)
+                 for c in correction.changes])
     view = summaries_service.get_summary(session=session, draft=draft)
     return summary_read(view, _round(session, view))
 
 
+@router.get("/drafts/{draft_id}/summary", response_model=SummaryRead)
+def get_summary(draft: DraftDep, session: DbSession,
+                revision: RevisionParam = None) -> SummaryRead:
+    """The published feedback summary: every comment with its decision and reasoning
+    (the newest revision, or ``?revision=``)."""
+    view = summaries_service.get_summary(session=session, draft=draft, revision=revision)
+    return summary_read(view, _round(session, view))
+
+
+def _document(draft: DraftDep, session: DbSession, revision: int | None,
+              lang: str) -> export_service.SummaryDocument:
+    view = summaries_service.get_summary(session=session, draft=draft, revision=revision)
+    return export_service.build_document(session=session, draft=draft, view=view,
+                                         language=lang)
+
+
+def _attachment(content: bytes | str, media_type: str, draft_id: int,
+                document: export_service.SummaryDocument, extension: str) -> Response:
+    name = f"summary-{draft_id}-r{document.revision}-{document.language}.{extension}"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/drafts/{draft_id}/summary.csv", response_class=Response)
-def get_summary_csv(draft: DraftDep, session: DbSession) -> Response:
+def get_summary_csv(draft: DraftDep, session: DbSession, revision: RevisionParam = None,
+                    lang: LanguageParam = "ru") -> Response:
     """The summary as CSV (UTF-8 with BOM, for Excel)."""
-    view = summaries_service.get_summary(session=session, draft=draft)
-    return Response(
-        summaries_service.summary_csv(view), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="summary-{draft.id}.csv"'})
+    document = _document(draft, session, revision, lang)
+    return _attachment(export_service.summary_csv(document), "text/csv; charset=utf-8",
+                       draft.id, document, "csv")
+
+
+@router.get("/drafts/{draft_id}/summary.docx", response_class=Response)
+def get_summary_docx(draft: DraftDep, session: DbSession, revision: RevisionParam = None,
+                     lang: LanguageParam = "ru") -> Response:
+    """The comparison table as a Word document, in Russian or Kyrgyz (``?lang=``)."""
+    document = _document(draft, session, revision, lang)
+    return _attachment(
+        export_service.summary_docx(document),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        draft.id, document, "docx")
+
+
+@router.get("/drafts/{draft_id}/summary.pdf", response_class=Response)
+def get_summary_pdf(draft: DraftDep, session: DbSession, revision: RevisionParam = None,
+                    lang: LanguageParam = "ru") -> Response:
+    """The comparison table as a PDF, in Russian or Kyrgyz (``?lang=``)."""
+    document = _document(draft, session, revision, lang)
+    return _attachment(export_service.summary_pdf(document), "application/pdf", draft.id,
+                       document, "pdf")

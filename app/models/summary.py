@@ -6,6 +6,8 @@ from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
+from app.models.base import enum_type
+from app.models.comment import Decision
 
 
 class FeedbackSummary(Base):
@@ -22,3 +24,20 @@ class FeedbackSummary(Base):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+
+class SummaryEntry(Base):
+    """One comment's decision and reasoning as a revision of the summary published it.
+
+    The rows are written once with their revision and never changed: a correction writes a
+    new revision with its own rows, so every revision reads as it was published.
+    """
+
+    __tablename__ = "feedback_summary_entry"
+    __table_args__ = (UniqueConstraint("summary_id", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(ForeignKey("feedback_summary.id"), index=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    decision: Mapped[Decision] = mapped_column(enum_type(Decision))
+    reasoning: Mapped[str] = mapped_column(Text)

@@ -4,6 +4,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.pages import account, auth, comments, drafts, home, moderation, workspace
+from app.pages import compliance, monitor, outcomes
+from app.pages import answers  # the drafter's answering pages (issue 5)
+from app.pages import alerts, opendata, search  # journalists and open data (issue 7)
 from app.pages.deps import login_redirect, page_viewer, referring_path
 from app.templating import render
 
@@ -13,6 +16,11 @@ def build_router() -> APIRouter:
     # header (the viewer is copied into request.state before anything can fail).
     router = APIRouter(include_in_schema=False, dependencies=[Depends(page_viewer)])
     for module in (home, auth, account, drafts, comments, moderation, workspace):
+        router.include_router(module.router)
+    router.include_router(answers.router)
+    for module in (compliance, monitor, outcomes):  # the Ministry's watch (issue 6)
+        router.include_router(module.router)
+    for module in (alerts, search, opendata):  # issue 7
         router.include_router(module.router)
     return router
 

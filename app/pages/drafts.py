@@ -158,9 +158,10 @@ def comment_paths(session: DbSession, comments: list[Comment]) -> dict[int, view
 
 
 @router.get("/drafts/{draft_id}/summary")
-def summary_page(request: Request, draft: DraftDep, session: DbSession) -> Response:
+def summary_page(request: Request, draft: DraftDep, session: DbSession,
+                 revision: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> Response:
     """The published feedback summary: counts, then every comment with decision and reasoning."""
-    summary = summaries_service.get_summary(session=session, draft=draft)
+    summary = summaries_service.get_summary(session=session, draft=draft, revision=revision)
     paths = comment_paths(session, summary.comments)
     first_of_clause: dict[str, Comment] = {}
     for comment in summary.comments:
@@ -170,4 +171,6 @@ def summary_page(request: Request, draft: DraftDep, session: DbSession) -> Respo
     return render(request, "drafts/summary.html", {
         "info": views.overview(session=session, draft=draft), "draft": draft,
         "summary": summary, "paths": paths, "by_clause": by_clause,
+        "change_links": summaries_service.change_links(session=session, draft=draft,
+                                                       rows=summary.rows),
     })

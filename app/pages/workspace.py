@@ -3,21 +3,24 @@ previewed, then published), and one draft's period, answer queue and summary."""
 
 import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from app import clock, i18n
-from app.api.deps import CommentDep, DraftDep, DrafterOfComment, DrafterOfDraft, require_role
+from app.api.deps import DraftDep, DrafterOfDraft, require_role
 from app.api.uploads import MAX_UPLOAD_BYTES, import_upload
 from app.db import DbSession
 from app.errors import Forbidden, InvalidInput, PayloadTooLarge, TalkuuError
-from app.models import Decision, Draft, Organization, Role, StagedImport, StagedImportKind, User
-from app.pages import views
-from app.pages.deps import (
-    PageForm, attempt, field, fields, local_datetime, redirect, require_csrf,
+from app.models import (
+    Comment, Decision, Draft, Organization, Role, StagedImport, StagedImportKind, User,
 )
+from app.pages import views
+from app.pages.deps import PageForm, attempt, fields, local_datetime, redirect, require_csrf
+from app.services import answer_templates as templates_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
 from app.services import responses as responses_service
@@ -25,6 +28,7 @@ from app.services import staging as staging_service
 from app.services import summaries as summaries_service
 from app.services import workspace as workspace_service
 from app.services.drafts import TEXT_LANGUAGES
+from app.services.responses import QueueFilters
 from app.templating import render
 
 router = APIRouter(prefix="/workspace")
@@ -36,6 +40,7 @@ NEW_DRAFT_FIELDS = ("title_ru", "title_ky", "act_type", "summary_ru", "summary_k
                     *TEXT_FIELDS, "language")
 NEW_VERSION_FIELDS = (*TEXT_FIELDS, "change_note", "language")
 StagedParam = Annotated[str | None, Query(max_length=64)]
+CLAUSE_KEY = re.compile(r"[a-z0-9][a-z0-9/-]{0,199}")
 
 
 def _organization_of(user: User) -> Organization:
@@ -45,13 +50,15 @@ def _organization_of(user: User) -> Organization:
 
 
 @router.get("")
-def workspace(request: Request, session: DbSession, user: Drafter) -> Response:
-    """The body's drafts, what is due first."""
+def workspace(request: Request, session: DbSession, user: Drafter,
+              days: Annotated[int, Query(ge=1, le=365)] = summaries_service.DUE_WITHIN_DAYS,
+              ) -> Response:
+    """The body's drafts, what is due first: periods closing, summaries due, overdue."""
     organization = _organization_of(user)
+    items = workspace_service.body_drafts(session=session, organization_id=organization.id)
     return render(request, "workspace/index.html", {
-        "organization": organization,
-        "items": workspace_service.body_drafts(session=session,
-                                               organization_id=organization.id),
+        "organization": organization, "items": items,
+        "due": summaries_service.what_is_due(items=items, within_days=days),
         "policies": {p.act_type: p for p in drafts_service.list_policies(session=session)},
     })
 
@@ -237,23 +244,52 @@ def publish_staged_import(request: Request, token: Annotated[str, Path(max_lengt
 
 # --- one draft ---------------------------------------------------------------------------
 
-def _render_draft(request: Request, session: DbSession, draft: Draft, *,
-                  unanswered_only: bool = False, form_name: str | None = None,
-                  values: dict[str, Any] | None = None, error: TalkuuError | None = None,
-                  notice: dict[str, Any] | None = None) -> Response:
+def queue_filters(*, unanswered: str | None = None, clause: str | None = None,
+                  decision: str | None = None, group: str | None = None) -> QueueFilters:
+    """The answer queue's filters from a query string or hidden form fields (unknown values
+    are ignored: a filter narrows, it never fails)."""
+    return QueueFilters(
+        unanswered=unanswered == "1",
+        clause=clause if clause is not None and (clause == "" or CLAUSE_KEY.fullmatch(clause))
+        else None,
+        decision=Decision(decision) if decision in set(Decision) else None,
+        group_id=int(group) if group and group.isdigit() and len(group) < 10 else None)
+
+
+def queue_query(filters: QueueFilters) -> str:
+    """The query string that shows the queue with ``filters`` ("" for the whole queue)."""
+    params: dict[str, str | int] = {}
+    if filters.unanswered:
+        params["unanswered"] = 1
+    if filters.clause is not None:
+        params["clause"] = filters.clause
+    if filters.decision is not None:
+        params["decision"] = filters.decision.value
+    if filters.group_id is not None:
+        params["group"] = filters.group_id
+    return urlencode(params)
+
+
+def render_draft(request: Request, session: DbSession, draft: Draft, *,
+                 filters: QueueFilters = QueueFilters(), form_name: str | None = None,
+                 values: dict[str, Any] | None = None, error: TalkuuError | None = None,
+                 notice: dict[str, Any] | None = None) -> Response:
+    """The workspace page of a draft, with a form's error and values when one failed."""
     info = views.overview(session=session, draft=draft)
-    queue = workspace_service.answer_queue(session=session, draft=draft,
-                                           unanswered_only=unanswered_only)
+    queue = responses_service.answer_queue(session=session, draft=draft, filters=filters)
     unanswered_receipts = {}
     if error is not None and error.extra.get("comment_ids"):
-        unanswered_receipts = {item.comment.id: item.comment.receipt for item in queue
-                               if item.comment.id in error.extra["comment_ids"]}
+        unanswered_receipts = dict(session.execute(
+            select(Comment.id, Comment.receipt).where(Comment.id.in_(error.extra["comment_ids"]))
+            .order_by(Comment.id)).tuples().all())
     can_open = info.consultation is None or info.consultation.version_id != info.version.id
+    query = queue_query(filters)
     return render(request, "workspace/draft.html", {
-        "info": info, "draft": draft, "queue": queue, "unanswered_only": unanswered_only,
+        "info": info, "draft": draft, "queue": queue, "filters": filters,
+        "queue_query": query, "unanswered_only": filters.unanswered,
         "text_lang": views.text_language(info.version, None),
         "citations": {item.comment.id: views.citation(item.context.path)
-                      for item in queue if item.context is not None},
+                      for item in queue.items if item.context is not None},
         "citation": views.citation,
         "clause_counts": workspace_service.clause_counts(session=session,
                                                          version_id=info.version.id),
@@ -265,12 +301,15 @@ def _render_draft(request: Request, session: DbSession, draft: Draft, *,
         if can_open else [],
         "can_extend": info.consultation is not None and info.consultation.closes_at > clock.now()
         and info.state.summary is None,
+        "templates": templates_service.list_templates(session=session,
+                                                      organization_id=draft.organization_id),
+        "summary_view": summaries_service.get_summary(session=session, draft=draft)
+        if info.state.summary else None,
         "form_name": form_name, "values": values or {},
         "error": error.detail() if error else None,
         "unanswered_receipts": unanswered_receipts,
         "notice": notice or {}, "decisions": list(Decision),
-        "page_path": f"/workspace/drafts/{draft.id}"
-                     + ("?unanswered=1" if unanswered_only else ""),
+        "page_path": f"/workspace/drafts/{draft.id}" + (f"?{query}" if query else ""),
     }, status_code=error.status_code if error else 200)
 
 
@@ -278,9 +317,13 @@ def _render_draft(request: Request, session: DbSession, draft: Draft, *,
 def workspace_draft(
     request: Request, draft: DraftDep, session: DbSession, user: DrafterOfDraft,
     unanswered: Annotated[str | None, Query(max_length=1)] = None,
+    clause: Annotated[str | None, Query(max_length=200)] = None,
+    decision: Annotated[str | None, Query(max_length=24)] = None,
+    group: Annotated[str | None, Query(max_length=12)] = None,
     created: Annotated[str | None, Query(max_length=1)] = None,
     published: Annotated[int | None, Query(ge=1)] = None,
-    answered: Annotated[int | None, Query(ge=1)] = None,
+    answered: Annotated[int | None, Query(ge=0)] = None,
+    corrected: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """One draft in the workspace: its period, the answer queue and the summary."""
     outcome = None
@@ -288,10 +331,12 @@ def workspace_draft(
         # Right after publishing: what the drafter should check (clauses in one language).
         outcome = staging_service.latest_outcome(session=session, draft_id=draft.id,
                                                  actor=user)
-    return _render_draft(request, session, draft, unanswered_only=unanswered == "1",
-                         notice={"created": created == "1", "published": published,
-                                 "answered": answered,
-                                 "mismatched_keys": (outcome or {}).get("mismatched_keys")})
+    filters = queue_filters(unanswered=unanswered, clause=clause, decision=decision,
+                            group=group)
+    return render_draft(request, session, draft, filters=filters,
+                        notice={"created": created == "1", "published": published,
+                                "answered": answered, "corrected": corrected,
+                                "mismatched_keys": (outcome or {}).get("mismatched_keys")})
 
 
 def _split_keys(raw: list[str]) -> list[str]:
@@ -320,7 +365,7 @@ def open_consultation(request: Request, draft: DraftDep, session: DbSession,
                 closes_at=local_datetime(values["closes_at"]),
                 urgent_reason=values["urgent_reason"], clause_keys=chosen or None)
     except TalkuuError as error:
-        return _render_draft(request, session, draft, form_name="open", values=values,
+        return render_draft(request, session, draft, form_name="open", values=values,
                              error=error)
     return redirect(f"/workspace/drafts/{draft.id}")
 
@@ -336,41 +381,6 @@ def extend_consultation(request: Request, draft: DraftDep, session: DbSession,
                 session=session, actor=user, draft=draft,
                 closes_at=local_datetime(values["closes_at"]), reason=values["reason"])
     except TalkuuError as error:
-        return _render_draft(request, session, draft, form_name="extend", values=values,
+        return render_draft(request, session, draft, form_name="extend", values=values,
                              error=error)
     return redirect(f"/workspace/drafts/{draft.id}")
-
-
-@router.post("/comments/{comment_id}/response", dependencies=[Depends(require_csrf)])
-def answer_comment(request: Request, comment: CommentDep, session: DbSession,
-                   user: DrafterOfComment, form: PageForm) -> Response:
-    """Record the decision and reasoning on one comment of the queue."""
-    values = fields(form, "decision", "reasoning", "unanswered")
-    unanswered_only = values["unanswered"] == "1"
-    try:
-        if values["decision"] not in set(Decision):
-            raise InvalidInput("Please choose a decision.")
-        with attempt(session):
-            responses_service.answer_comment(session=session, actor=user, comment=comment,
-                                             decision=Decision(values["decision"]),
-                                             reasoning=values["reasoning"])
-    except TalkuuError as error:
-        draft = drafts_service.get_draft(session=session, draft_id=comment.draft_id)
-        return _render_draft(request, session, draft, unanswered_only=unanswered_only,
-                             form_name=f"answer-{comment.id}", values=values, error=error)
-    query = "unanswered=1&" if unanswered_only else ""
-    anchor = "queue" if unanswered_only else f"comment-{comment.id}"
-    return redirect(f"/workspace/drafts/{comment.draft_id}?{query}answered={comment.id}#{anchor}")
-
-
-@router.post("/drafts/{draft_id}/summary", dependencies=[Depends(require_csrf)])
-def publish_summary(request: Request, draft: DraftDep, session: DbSession,
-                    user: DrafterOfDraft, form: PageForm) -> Response:
-    """Publish the feedback summary; refusals say what is missing (e.g. which comments)."""
-    try:
-        with attempt(session):
-            summaries_service.publish_summary(session=session, actor=user, draft=draft)
-    except TalkuuError as error:
-        return _render_draft(request, session, draft, form_name="summary",
-                             values={"unanswered": field(form, "unanswered")}, error=error)
-    return redirect(f"/drafts/{draft.id}/summary")

@@ -23,6 +23,12 @@ class SummaryStats(BaseModel):
     by_clause: dict[str, int]
 
 
+class SummaryRevisionRead(BaseModel):
+    revision: int
+    published_at: LocalTime
+    correction_reason: str | None
+
+
 class SummaryRead(BaseModel):
     draft_id: int
     round: int
@@ -30,3 +36,6 @@ class SummaryRead(BaseModel):
     published_at: LocalTime
     comments: list[SummaryComment]
     stats: SummaryStats
+    # Extra to the contract: a correction's reason and every revision of this round.
+    correction_reason: str | None = None
+    revisions: list[SummaryRevisionRead] = []

@@ -111,3 +111,42 @@ def verify(*, session: Session, batch: int = 5000) -> Verification:
             checked += 1
             last_id = entry.id
         session.expunge_all()
+
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    actors: dict[int, User]
+    total: int
+    page: int
+    per_page: int
+
+
+def search(*, session: Session, entity_type: str | None = None, entity_id: str | None = None,
+           actor_email: str | None = None, action: str | None = None,
+           since: datetime | None = None, before: datetime | None = None, page: int = 1,
+           per_page: int = 50) -> AuditPage:
+    """Entries matching the filters, newest first, with their actors (three queries)."""
+    from sqlalchemy import func
+
+    conditions = [column == value for column, value in (
+        (AuditEntry.entity_type, entity_type), (AuditEntry.entity_id, entity_id)) if value]
+    if action:
+        # "draft." finds every action on drafts; a full name finds that one action.
+        conditions.append(AuditEntry.action.startswith(action) if action.endswith(".")
+                          else AuditEntry.action == action)
+    if actor_email:
+        conditions.append(AuditEntry.actor_id.in_(
+            select(User.id).where(func.lower(User.email) == actor_email.strip().lower())))
+    if since is not None:
+        conditions.append(AuditEntry.occurred_at >= since)
+    if before is not None:
+        conditions.append(AuditEntry.occurred_at < before)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    entries = list(session.scalars(select(AuditEntry).where(*conditions)
+                                   .order_by(AuditEntry.id.desc())
+                                   .offset((page - 1) * per_page).limit(per_page)))
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    actors = ({u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids)))}
+              if actor_ids else {})
+    return AuditPage(entries=entries, actors=actors, total=total, page=page, per_page=per_page)

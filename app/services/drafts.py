@@ -17,6 +17,7 @@ from app.models import (
 from app.services import audit as audit_service
 from app.services import notifications as notifications_service
 from app.services import parsing as parsing_service
+from app.services import search as search_service
 
 TEXT_LANGUAGES = ("ru", "ky")
 MAX_TEXT_CHARS = 5_000_000
@@ -342,7 +343,7 @@ def list_drafts(
     page: int = 1,
     per_page: int = 20,
 ) -> DraftPage:
-    """Drafts, newest first, filtered by body, status, act type and words of the title."""
+    """Drafts, newest first, filtered by body, status, act type and full-text words."""
     conditions: list[ColumnElement[bool]] = []
     if organization:
         conditions.append(Draft.organization.has(Organization.slug == organization))
@@ -351,13 +352,10 @@ def list_drafts(
     if status:
         conditions.append(_status_condition(status, clock.now()))
     if q and q.strip():
-        # Full-text search comes with its own index (issue 7); until then, the title and
-        # summary in any language, case-insensitively.
-        for word in q.split()[:8]:
-            pattern = f"%{word.lower()}%"
-            conditions.append(or_(*(func.lower(column).like(pattern) for column in (
-                Draft.title_ru, Draft.title_ky, Draft.title_en,
-                Draft.summary_ru, Draft.summary_ky, Draft.summary_en))))
+        # Full text (title, summary, clauses of the current version), as the search page.
+        matching = search_service.matching_drafts(session=session, q=q)
+        if matching is not None:
+            conditions.append(matching)
     total = session.scalar(select(func.count()).select_from(Draft).where(*conditions)) or 0
     drafts = list(session.scalars(
         select(Draft).where(*conditions).order_by(Draft.created_at.desc(), Draft.id.desc())

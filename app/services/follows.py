@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Draft, DraftFollow, User
+from app.services import audit as audit_service
 
 
 def follow(*, session: Session, user: User, draft: Draft) -> None:
@@ -15,13 +16,19 @@ def follow(*, session: Session, user: User, draft: Draft) -> None:
         with session.begin_nested():
             session.add(DraftFollow(draft_id=draft.id, user_id=user.id))
     except IntegrityError:
-        pass  # a simultaneous request followed first
+        return  # a simultaneous request followed first
+    audit_service.record(session=session, actor=user, action="follow.started",
+                         entity_type="user", entity_id=user.id, after={"draft_id": draft.id})
 
 
 def unfollow(*, session: Session, user: User, draft: Draft) -> None:
     """Stop following ``draft``."""
-    session.execute(delete(DraftFollow).where(DraftFollow.draft_id == draft.id,
-                                              DraftFollow.user_id == user.id))
+    removed = session.execute(delete(DraftFollow).where(DraftFollow.draft_id == draft.id,
+                                                        DraftFollow.user_id == user.id))
+    if removed.rowcount:
+        audit_service.record(session=session, actor=user, action="follow.stopped",
+                             entity_type="user", entity_id=user.id,
+                             before={"draft_id": draft.id})
 
 
 def is_following(*, session: Session, user: User | None, draft: Draft) -> bool:

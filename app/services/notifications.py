@@ -74,17 +74,22 @@ def comment_received(*, session: Session, comment: Comment) -> None:
                        link=_url(f"/comments/{comment.id}/receipt")))
 
 
-def summary_published(*, session: Session, draft: Draft, summary: FeedbackSummary) -> None:
-    """Every author of the round learns what was decided on each of their comments."""
+def _round_authors(session: Session, consultation_id: int) -> list[list[Comment]]:
+    """The published comments of a round with their answers, one list per author."""
     comments = session.scalars(
-        select(Comment).where(Comment.consultation_id == summary.consultation_id,
+        select(Comment).where(Comment.consultation_id == consultation_id,
                               Comment.status == CommentStatus.PUBLISHED)
         .options(selectinload(Comment.author), selectinload(Comment.response))
         .order_by(Comment.id))
     by_author: dict[int, list[Comment]] = defaultdict(list)
     for comment in comments:
         by_author[comment.author_id].append(comment)
-    for authored in by_author.values():
+    return list(by_author.values())
+
+
+def summary_published(*, session: Session, draft: Draft, summary: FeedbackSummary) -> None:
+    """Every author of the round learns what was decided on each of their comments."""
+    for authored in _round_authors(session, summary.consultation_id):
         author = authored[0].author
         with use_language(author.language):
             lines = []
@@ -133,3 +138,28 @@ def draft_changed(*, session: Session, draft: Draft, event: str,
 
 def _local(moment: datetime) -> str:
     return clock.local(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def summary_corrected(*, session: Session, draft: Draft, summary: FeedbackSummary,
+                      changed: set[int]) -> None:
+    """Every author of the round learns that the summary was corrected, why, and the new
+    answer on each of their comments the correction changed."""
+    for authored in _round_authors(session, summary.consultation_id):
+        author = authored[0].author
+        with use_language(author.language):
+            lines = [gettext_("{receipt}: {decision}\n{reasoning}", receipt=c.receipt,
+                              decision=_decision(c.response.decision),
+                              reasoning=c.response.reasoning)
+                     for c in authored if c.id in changed and c.response is not None]
+            answers = ("\n\n".join(lines) if lines else
+                       gettext_("The answers to your comments did not change."))
+            _send(session, author, "summary_correction",
+                  gettext_("The feedback summary of \"{title}\" was corrected",
+                           title=pick(draft.title)),
+                  gettext_("Hello, {name}!\n\nThe state body has published revision "
+                           "{revision} of the feedback summary of the draft \"{title}\".\n"
+                           "Reason for the correction: {reason}\n\n{answers}\n\n"
+                           "The whole summary: {link}",
+                           name=author.name, title=pick(draft.title),
+                           revision=summary.revision, reason=summary.correction_reason,
+                           answers=answers, link=_url(f"/drafts/{draft.id}/summary")))

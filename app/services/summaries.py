@@ -1,21 +1,65 @@
-"""The feedback summary: published once every comment of the round is answered, then frozen."""
+"""The feedback summary: published once every comment of the round is answered, then frozen;
+a correction is a new revision, linked to the one it corrects, with its reason."""
 
-import csv
-import io
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
 from app.errors import (
-    ConsultationOpen, NoConsultation, SummaryNotPublished, SummaryPublished, UnansweredComments,
+    Conflict, ConsultationOpen, InvalidInput, NoConsultation, SummaryNotPublished,
+    SummaryPublished, UnansweredComments,
 )
-from app.models import Comment, CommentStatus, Decision, Draft, FeedbackSummary, User
+from app.models import (
+    Comment, CommentStatus, Decision, Draft, DraftStatus, FeedbackSummary, Response,
+    SummaryEntry, User,
+)
 from app.services import audit as audit_service
+from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
 from app.services import notifications as notifications_service
+from app.services.responses import clean_reasoning
+from app.services.workspace import DueDraft
+from app.templating import anchor
+
+MAX_REASON_CHARS = 5_000
+
+
+class SummaryChangedMeanwhile(Conflict):
+    code = "summary_changed"
+    message = "The summary was corrected by someone else at the same time. Please reload it."
+
+
+class RevisionNotFound(SummaryNotPublished):
+    code = "revision_not_found"
+    message = "The feedback summary has no such revision."
+
+
+def _round_comments(session: Session, consultation_id: int) -> list[Comment]:
+    return list(session.scalars(
+        select(Comment).where(Comment.consultation_id == consultation_id,
+                              Comment.status == CommentStatus.PUBLISHED)
+        .options(selectinload(Comment.response)).order_by(Comment.created_at, Comment.id)))
+
+
+def _insert_revision(session: Session, summary: FeedbackSummary,
+                     answers: list[tuple[int, Decision, str]]) -> None:
+    try:
+        # The unique (round, revision) pair settles a race between two publishers.
+        with session.begin_nested():
+            session.add(summary)
+            session.flush()
+    except IntegrityError:
+        if summary.revision == 1:
+            raise SummaryPublished() from None
+        raise SummaryChangedMeanwhile() from None
+    session.add_all(SummaryEntry(summary_id=summary.id, comment_id=comment_id,
+                                 decision=decision, reasoning=reasoning)
+                    for comment_id, decision, reasoning in answers)
+    session.flush()
 
 
 def publish_summary(*, session: Session, actor: User, draft: Draft) -> FeedbackSummary:
@@ -28,22 +72,14 @@ def publish_summary(*, session: Session, actor: User, draft: Draft) -> FeedbackS
     if session.scalar(select(FeedbackSummary.id).where(
             FeedbackSummary.consultation_id == consultation.id)) is not None:
         raise SummaryPublished()
-    unanswered = list(session.scalars(
-        select(Comment.id).where(Comment.consultation_id == consultation.id,
-                                 Comment.status == CommentStatus.PUBLISHED,
-                                 ~Comment.response.has())
-        .order_by(Comment.id)))
+    comments = _round_comments(session, consultation.id)
+    unanswered = sorted(c.id for c in comments if c.response is None)
     if unanswered:
         raise UnansweredComments(count=len(unanswered), extra={"comment_ids": unanswered})
     summary = FeedbackSummary(draft_id=draft.id, consultation_id=consultation.id, revision=1,
                               published_at=clock.now(), published_by_id=actor.id)
-    try:
-        # The unique (round, revision) pair settles a race between two publishers.
-        with session.begin_nested():
-            session.add(summary)
-            session.flush()
-    except IntegrityError:
-        raise SummaryPublished() from None
+    _insert_revision(session, summary, [(c.id, c.response.decision, c.response.reasoning)
+                                        for c in comments if c.response is not None])
     notifications_service.summary_published(session=session, draft=draft, summary=summary)
     audit_service.record(session=session, actor=actor, action="summary.published",
                          entity_type="draft", entity_id=draft.id,
@@ -52,54 +88,195 @@ def publish_summary(*, session: Session, actor: User, draft: Draft) -> FeedbackS
     return summary
 
 
+@dataclass(frozen=True)
+class AnswerChange:
+    """A corrected answer: the comment and its new decision and reasoning."""
+
+    comment_id: int
+    decision: Decision
+    reasoning: str
+
+
+def latest_summary(*, session: Session, draft: Draft) -> FeedbackSummary | None:
+    """The newest revision of the newest published summary of ``draft``."""
+    return session.scalar(
+        select(FeedbackSummary).where(FeedbackSummary.draft_id == draft.id)
+        .order_by(FeedbackSummary.published_at.desc(), FeedbackSummary.id.desc()).limit(1))
+
+
+def correct_summary(*, session: Session, actor: User, draft: Draft, reason: str,
+                    changes: list[AnswerChange]) -> FeedbackSummary:
+    """Publish a corrected revision of the summary: the earlier ones stay as published; the
+    authors are told why and what changed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("A correction needs its reason.")
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput("The reason is too long ({n} characters at most).",
+                           n=MAX_REASON_CHARS)
+    previous = latest_summary(session=session, draft=draft)
+    if previous is None:
+        raise SummaryNotPublished()
+    entries = {e.comment_id: e for e in session.scalars(
+        select(SummaryEntry).where(SummaryEntry.summary_id == previous.id))}
+    by_comment: dict[int, AnswerChange] = {}
+    for change in changes:
+        if change.comment_id not in entries:
+            raise InvalidInput("Comment {id} is not in this summary.", id=change.comment_id)
+        by_comment[change.comment_id] = AnswerChange(change.comment_id, change.decision,
+                                                     clean_reasoning(change.reasoning))
+    summary = FeedbackSummary(draft_id=draft.id, consultation_id=previous.consultation_id,
+                              revision=previous.revision + 1, corrects_id=previous.id,
+                              correction_reason=reason, published_at=clock.now(),
+                              published_by_id=actor.id)
+    answers = []
+    for comment_id, entry in entries.items():
+        change = by_comment.get(comment_id)
+        answers.append((comment_id, change.decision if change else entry.decision,
+                        change.reasoning if change else entry.reasoning))
+    _insert_revision(session, summary, answers)
+    # The comment pages show the answer in force: the corrected one.
+    responses = session.scalars(select(Response).where(Response.comment_id.in_(by_comment)))
+    for response in responses:
+        change = by_comment[response.comment_id]
+        response.decision, response.reasoning = change.decision, change.reasoning
+        response.responder_id, response.updated_at = actor.id, summary.published_at
+    session.flush()
+    notifications_service.summary_corrected(session=session, draft=draft, summary=summary,
+                                            changed=set(by_comment))
+    audit_service.record(
+        session=session, actor=actor, action="summary.corrected", entity_type="draft",
+        entity_id=draft.id,
+        after={"revision": summary.revision, "corrects_revision": previous.revision,
+               "reason": reason,
+               "changes": [{"comment_id": c.comment_id, "decision": c.decision.value,
+                            "reasoning": c.reasoning} for c in by_comment.values()]})
+    return summary
+
+
+# --- reading a summary -------------------------------------------------------------------
+
+@dataclass
+class SummaryRow:
+    """A comment of the summary with the decision and reasoning of the revision shown."""
+
+    comment: Comment
+    decision: Decision
+    reasoning: str
+    changed: bool = False  # by this revision, compared with the one it corrects
+
+
 @dataclass
 class SummaryView:
     summary: FeedbackSummary
-    comments: list[Comment]
+    rows: list[SummaryRow]
     hidden: int
+    revisions: list[FeedbackSummary] = field(default_factory=list)  # oldest first
     by_decision: dict[str, int] = field(default_factory=dict)
     by_clause: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def comments(self) -> list[Comment]:
+        return [row.comment for row in self.rows]
 
-def get_summary(*, session: Session, draft: Draft) -> SummaryView:
-    """The latest published summary of ``draft`` with its answered comments."""
-    summary = session.scalar(
-        select(FeedbackSummary).where(FeedbackSummary.draft_id == draft.id)
-        .order_by(FeedbackSummary.published_at.desc(), FeedbackSummary.id.desc()).limit(1))
-    if summary is None:
+    @property
+    def is_latest(self) -> bool:
+        return self.summary.id == self.revisions[-1].id
+
+
+def get_summary(*, session: Session, draft: Draft, revision: int | None = None) -> SummaryView:
+    """A published summary of ``draft`` (the newest revision unless asked for another) with
+    every comment, decision and reasoning as that revision published them."""
+    latest = latest_summary(session=session, draft=draft)
+    if latest is None:
         raise SummaryNotPublished()
-    comments = list(session.scalars(
-        select(Comment).where(Comment.consultation_id == summary.consultation_id)
-        .options(selectinload(Comment.response), selectinload(Comment.author))
-        .order_by(Comment.created_at, Comment.id)))
-    answered = [c for c in comments if c.status is CommentStatus.PUBLISHED and c.response]
-    view = SummaryView(summary=summary, comments=answered,
-                       hidden=sum(c.status is CommentStatus.HIDDEN for c in comments))
+    revisions = list(session.scalars(
+        select(FeedbackSummary).where(FeedbackSummary.consultation_id == latest.consultation_id)
+        .order_by(FeedbackSummary.revision)))
+    summary = latest if revision is None else next(
+        (s for s in revisions if s.revision == revision), None)
+    if summary is None:
+        raise RevisionNotFound()
+    rows = session.execute(
+        select(Comment, SummaryEntry).join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
+        .where(SummaryEntry.summary_id == summary.id, Comment.status == CommentStatus.PUBLISHED)
+        .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+    earlier: dict[int, tuple[Decision, str]] = {}
+    if summary.corrects_id is not None:
+        earlier = {e.comment_id: (e.decision, e.reasoning) for e in session.scalars(
+            select(SummaryEntry).where(SummaryEntry.summary_id == summary.corrects_id))}
+    hidden = session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.consultation_id == summary.consultation_id,
+        Comment.status == CommentStatus.HIDDEN)) or 0
+    view = SummaryView(
+        summary=summary, hidden=hidden, revisions=revisions,
+        rows=[SummaryRow(comment=c, decision=e.decision, reasoning=e.reasoning,
+                         changed=c.id in earlier and earlier[c.id] != (e.decision, e.reasoning))
+              for c, e in rows])
     view.by_decision = {d.value: 0 for d in Decision}
-    for comment in answered:
-        assert comment.response is not None
-        view.by_decision[comment.response.decision.value] += 1
-        key = comment.clause_key or ""
+    for row in view.rows:
+        view.by_decision[row.decision.value] += 1
+        key = row.comment.clause_key or ""
         view.by_clause[key] = view.by_clause.get(key, 0) + 1
     return view
 
 
-CSV_COLUMNS = ("no", "receipt", "clause_key", "version", "author", "on_behalf_of", "body",
-               "proposed_wording", "decision", "reasoning", "submitted_at")
+# --- what is due -------------------------------------------------------------------------
+
+DUE_WITHIN_DAYS = 7
 
 
-def summary_csv(view: SummaryView) -> str:
-    """The summary as CSV, UTF-8 with a BOM so that Excel reads Cyrillic correctly."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for number, comment in enumerate(view.comments, start=1):
-        assert comment.response is not None
-        writer.writerow([
-            number, comment.receipt, comment.clause_key or "", comment.version_number,
-            comment.author.name, comment.on_behalf_of or "", comment.body,
-            comment.proposed_wording or "", comment.response.decision.value,
-            comment.response.reasoning, comment.created_at.isoformat(),
-        ])
-    return buffer.getvalue()
+@dataclass
+class DueWork:
+    """What a body's drafters must do soon: periods closing, summaries due, summaries late."""
+
+    within_days: int
+    closing: list[DueDraft]
+    summaries_due: list[DueDraft]
+    overdue: list[DueDraft]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.closing or self.summaries_due or self.overdue)
+
+
+def what_is_due(*, items: list[DueDraft], within_days: int = DUE_WITHIN_DAYS) -> DueWork:
+    """Split the body's drafts (from ``workspace.body_drafts``, which applies the policy table
+    and the one clock) into what closes or falls due within ``within_days``, and what is late."""
+    now = clock.now()
+    horizon: date = clock.local(now).date() + timedelta(days=within_days)
+    closing = [i for i in items if i.status is DraftStatus.UNDER_CONSULTATION
+               and i.closes_at is not None and i.closes_at <= now + timedelta(days=within_days)]
+    due = [i for i in items if i.summary_due_on is not None and not i.overdue
+           and i.summary_due_on <= horizon]
+    return DueWork(within_days=within_days, closing=closing, summaries_due=due,
+                   overdue=[i for i in items if i.overdue])
+
+
+# --- where an accepted comment led -------------------------------------------------------
+
+ACCEPTING = (Decision.ACCEPTED, Decision.PARTIALLY_ACCEPTED)
+
+
+def change_links(*, session: Session, draft: Draft, rows: list[SummaryRow]) -> dict[int, str]:
+    """comment id -> the place in the diff of the version after the comment's version where
+    its clause now stands, for comments accepted (fully or partly) once that version exists."""
+    versions = comparison_service.list_versions(session=session, draft=draft)
+    numbers = {v.number for v in versions}
+    links: dict[int, str] = {}
+    carried: dict[int, dict[str, str]] = {}
+    for row in rows:
+        comment = row.comment
+        following = comment.version_number + 1
+        if row.decision not in ACCEPTING or following not in numbers:
+            continue
+        url = f"/drafts/{draft.id}/diff?from={comment.version_number}&to={following}"
+        if comment.clause_key:
+            if comment.version_number not in carried:
+                carried[comment.version_number] = comparison_service.carry_keys(
+                    session=session, draft=draft, from_version=comment.version_number,
+                    to_version=following, versions=versions)
+            new_key = carried[comment.version_number].get(comment.clause_key)
+            url += "#" + (anchor(new_key) if new_key else "removed-" + anchor(comment.clause_key))
+        links[comment.id] = url
+    return links

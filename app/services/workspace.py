@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.errors import InvalidInput
 from app.models import (
-    Clause, Comment, CommentStatus, Consultation, Draft, DraftOutcome, DraftStatus,
+    Clause, Comment, Consultation, Draft, DraftOutcome, DraftStatus,
     FeedbackSummary, Version,
 )
-from app.services import comment_details as details_service
 from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
@@ -184,31 +183,6 @@ class QueueItem:
     summary_published: bool = False
     # The proposed wording against the clause's text, as (op, text) pairs (-1 deleted, 1 added).
     redline: list[tuple[int, str]] | None = None
-
-
-def answer_queue(*, session: Session, draft: Draft, unanswered_only: bool = False
-                 ) -> list[QueueItem]:
-    """The draft's published comments to answer, oldest first, with their clauses."""
-    comments = list(session.scalars(
-        select(Comment).where(Comment.draft_id == draft.id,
-                              Comment.status == CommentStatus.PUBLISHED)
-        .options(selectinload(Comment.author), selectinload(Comment.response))
-        .order_by(Comment.created_at, Comment.id)))
-    if unanswered_only:
-        comments = [c for c in comments if c.response is None]
-    published_rounds = set(session.scalars(select(FeedbackSummary.consultation_id).where(
-        FeedbackSummary.draft_id == draft.id)))
-    index = clause_index(session=session, version_ids=[c.version_id for c in comments],
-                         keys=[c.clause_key for c in comments if c.clause_key])
-    items = [QueueItem(comment=comment, context=index.context(comment.version_id,
-                                                              comment.clause_key),
-                       summary_published=comment.consultation_id in published_rounds)
-             for comment in comments]
-    for item in items:
-        if item.context is not None and item.comment.proposed_wording:
-            item.redline = details_service.redline_against(item.context.quoted,
-                                                           item.comment.proposed_wording)
-    return items
 
 
 # --- a round limited to what changed ------------------------------------------------------

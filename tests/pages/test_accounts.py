@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from app.models import DraftFollow, User
+from app.models import AuditEntry, DraftFollow, User
 from tests.pages.conftest import form_token, soup, text_of
 
 LINK = re.compile(r"https?://[^/\s]+(/\S+)")
@@ -119,5 +119,8 @@ def test_follow_a_draft_from_its_page(client, world, make_draft, sign_in, db):
     assert "You follow this draft" in text_of(page.find(id="follow-hint"))
     client.post(action, data={"csrf_token": form_token(page, action), "action": "unfollow"})
     assert db.scalar(select(func.count()).select_from(DraftFollow)) == 0
+    assert list(db.scalars(select(AuditEntry.action).where(
+        AuditEntry.action.like("follow.%")).order_by(AuditEntry.id))) == [
+        "follow.started", "follow.stopped"]
     page = soup(client.get(f"/drafts/{draft.id}?lang=en"))
     assert page.find(id="follow-hint") is None

@@ -1,0 +1,257 @@
+"""The feedback summary as files: CSV (UTF-8 with a BOM, for Excel), and the comparison table as
+Kyrgyz state bodies lay it out (No | clause | current wording | proposed wording | author |
+decision | reasoning) in Word (.docx) and PDF, in Kyrgyz or Russian."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.i18n import gettext_, pick, translations, use_language
+from app.models import Clause, Consultation, Decision, Draft
+from app.services import workspace as workspace_service
+from app.services.summaries import SummaryView
+
+EXPORT_LANGUAGES = ("ru", "ky")
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+# How each kind of clause is named; the same messages as the pages' clause names.
+_STEP = {"section": "Section %(n)s", "chapter": "Chapter %(n)s", "article": "Article %(n)s",
+         "part": "Part %(n)s", "point": "Point %(n)s", "subpoint": "Subpoint %(n)s",
+         "paragraph": "Paragraph %(n)s"}
+
+
+def decision_label(decision: Decision) -> str:
+    return {Decision.ACCEPTED: gettext_("Accepted"),
+            Decision.PARTIALLY_ACCEPTED: gettext_("Partially accepted"),
+            Decision.REJECTED: gettext_("Rejected"),
+            Decision.NOT_APPLICABLE: gettext_("Not applicable")}[decision]
+
+
+def clause_name(path: list[Clause], language: str) -> str:
+    """"Статья 1 › Часть 2" / "1-берене › 2-бөлүк" in ``language``."""
+    catalog = translations(language)
+    steps = []
+    for clause in path:
+        number = clause.number or clause.key.rsplit("/", 1)[-1].removeprefix("p-")
+        template = _STEP.get(clause.kind)
+        steps.append(catalog.gettext(template) % {"n": number} if template
+                     else f"{clause.kind} {number}")
+    return " › ".join(steps)
+
+
+def clause_wording(clauses: list[Clause], language: str) -> str:
+    """The text of a clause with everything under it, one paragraph a line."""
+    lines = []
+    for clause in clauses:
+        parts = [clause.label(language), clause.heading(language), clause.text(language)]
+        lines.append(" ".join(p for p in parts if p))
+    return "\n".join(line for line in lines if line)
+
+
+@dataclass
+class ExportRow:
+    number: int
+    comment_id: int
+    receipt: str
+    clause_key: str
+    clause: str
+    version: int
+    current_wording: str
+    body: str
+    proposed_wording: str
+    author: str
+    on_behalf_of: str
+    decision: Decision
+    reasoning: str
+    submitted_at: datetime
+
+
+@dataclass
+class SummaryDocument:
+    """Everything a file of the summary shows, in one language."""
+
+    language: str
+    title: str
+    body: str
+    draft_published: datetime
+    opens_at: datetime | None
+    closes_at: datetime | None
+    revision: int
+    published_at: datetime
+    correction_reason: str | None
+    rows: list[ExportRow]
+
+
+def build_document(*, session: Session, draft: Draft, view: SummaryView,
+                   language: str) -> SummaryDocument:
+    """The rows of the summary with each comment's clause named and quoted in ``language``."""
+    comments = view.comments
+    index = workspace_service.clause_index(
+        session=session, version_ids=[c.version_id for c in comments],
+        keys=[c.clause_key for c in comments if c.clause_key])
+    consultation = session.get(Consultation, view.summary.consultation_id)
+    rows = []
+    with use_language(language):
+        whole = gettext_("The draft as a whole")
+        for number, row in enumerate(view.rows, start=1):
+            comment = row.comment
+            context = index.context(comment.version_id, comment.clause_key)
+            rows.append(ExportRow(
+                number=number, comment_id=comment.id, receipt=comment.receipt,
+                clause_key=comment.clause_key or "",
+                clause=clause_name(context.path, language) if context else
+                (comment.clause_key or whole),
+                version=comment.version_number,
+                current_wording=clause_wording(context.quoted, language) if context else "",
+                body=comment.body, proposed_wording=comment.proposed_wording or "",
+                author=comment.author.name, on_behalf_of=comment.on_behalf_of or "",
+                decision=row.decision, reasoning=row.reasoning,
+                submitted_at=comment.created_at))
+    return SummaryDocument(
+        language=language, title=pick(draft.title, language),
+        body=pick(draft.organization.name, language), draft_published=draft.created_at,
+        opens_at=consultation.opens_at if consultation else None,
+        closes_at=consultation.closes_at if consultation else None,
+        revision=view.summary.revision, published_at=view.summary.published_at,
+        correction_reason=view.summary.correction_reason, rows=rows)
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("no", "receipt", "clause_key", "clause", "version", "current_wording", "author",
+               "on_behalf_of", "body", "proposed_wording", "decision", "reasoning",
+               "submitted_at", "revision")
+
+
+def summary_csv(document: SummaryDocument) -> str:
+    """The summary as CSV, UTF-8 with a BOM so that Excel reads Cyrillic correctly.  Every
+    field is written as stored (quoted where needed), so the csv module reads it back intact."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in document.rows:
+        writer.writerow([
+            row.number, row.receipt, row.clause_key, row.clause, row.version,
+            row.current_wording, row.author, row.on_behalf_of, row.body, row.proposed_wording,
+            row.decision.value, row.reasoning, row.submitted_at.isoformat(), document.revision])
+    return buffer.getvalue()
+
+
+# --- the comparison table ----------------------------------------------------------------
+
+def _date(moment: datetime | None) -> str:
+    return clock.local(moment).strftime("%d.%m.%Y") if moment else "—"
+
+
+def _headings() -> list[str]:
+    return [gettext_("No"), gettext_("Clause"), gettext_("Current wording"),
+            gettext_("Proposed wording"), gettext_("Author"), gettext_("Decision"),
+            gettext_("Reasoning")]
+
+
+def _preamble(document: SummaryDocument) -> list[str]:
+    lines = [gettext_("State body: {body}", body=document.body),
+             gettext_("Draft published on {date}", date=_date(document.draft_published)),
+             gettext_("Public discussion from {opens} to {closes}",
+                      opens=_date(document.opens_at), closes=_date(document.closes_at)),
+             gettext_("Summary published on {date}, revision {revision}",
+                      date=_date(document.published_at), revision=document.revision)]
+    if document.correction_reason:
+        lines.append(gettext_("Reason for the correction: {reason}",
+                              reason=document.correction_reason))
+    return lines
+
+
+def _cells(row: ExportRow) -> list[str]:
+    proposal = row.body
+    if row.proposed_wording:
+        proposal += "\n\n" + gettext_("Proposed wording:") + "\n" + row.proposed_wording
+    author = row.author + (f" ({row.on_behalf_of})" if row.on_behalf_of else "")
+    return [str(row.number), row.clause, row.current_wording or "—", proposal, author,
+            decision_label(row.decision), row.reasoning]
+
+
+def summary_docx(document: SummaryDocument) -> bytes:
+    """The comparison table as a Word document (landscape A4)."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm, Pt
+
+    with use_language(document.language):
+        word = Document()
+        section = word.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, margin, Mm(15))
+        word.styles["Normal"].font.size = Pt(10)
+        word.add_heading(gettext_("Feedback summary of the public discussion"), level=1)
+        word.add_paragraph(document.title).runs[0].bold = True
+        for line in _preamble(document):
+            word.add_paragraph(line)
+        table = word.add_table(rows=1, cols=7)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, _headings(), strict=True):
+            cell.text = text
+            cell.paragraphs[0].runs[0].bold = True
+        for row in document.rows:
+            for cell, text in zip(table.add_row().cells, _cells(row), strict=True):
+                cell.text = text
+        out = io.BytesIO()
+        word.save(out)
+    return out.getvalue()
+
+
+# Column widths of the table in millimetres, on landscape A4 with 12 mm margins (273 mm).
+_PDF_WIDTHS = (10, 30, 55, 60, 30, 25, 63)
+# fpdf2 does not split one table row over two pages: a cell is cut to what fits in about 30
+# lines of its column (some 1.6 mm a character at 8 pt); the .docx and .csv carry every word.
+_PDF_CHARS_PER_MM = 18
+
+
+def _fit(text: str, width_mm: int) -> str:
+    limit = width_mm * _PDF_CHARS_PER_MM
+    lines = text.split("\n")
+    if len(lines) > 30:  # many short lines are as tall as a long one
+        text = "\n".join(lines[:30])
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def summary_pdf(document: SummaryDocument) -> bytes:
+    """The comparison table as a PDF (landscape A4), in a bundled DejaVu font that has every
+    Kyrgyz and Russian letter."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    with use_language(document.language):
+        pdf = FPDF(orientation="landscape", format="A4")
+        pdf.set_margins(12, 12, 12)
+        pdf.set_auto_page_break(auto=True, margin=12)
+        pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSansCondensed.ttf"))
+        pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf"))
+        pdf.set_title(document.title)
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.multi_cell(0, 7, gettext_("Feedback summary of the public discussion"),
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.multi_cell(0, 6, document.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 9)
+        for line in _preamble(document):
+            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "", 8)
+        with pdf.table(col_widths=_PDF_WIDTHS, text_align="LEFT", line_height=4,
+                       headings_style=FontFace(emphasis="BOLD"),
+                       repeat_headings=1) as table:
+            table.row(_headings())
+            for row in document.rows:
+                table.row([_fit(cell, width)
+                           for cell, width in zip(_cells(row), _PDF_WIDTHS, strict=True)])
+        return bytes(pdf.output())
