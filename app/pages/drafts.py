@@ -17,6 +17,7 @@ from app.services import comparison as comparison_service
 from app.services import drafts as drafts_service
 from app.services import follows as follows_service
 from app.services import organizations as organizations_service
+from app.services import outcomes as outcomes_service
 from app.services import summaries as summaries_service
 from app.services import workspace as workspace_service
 from app.templating import render
@@ -110,6 +111,7 @@ def draft_page(
         # An earlier version is for reading: no forms at all, moderation included.
         "staff_role": None if read_only else role, "workspace_link": role is Role.DRAFTER,
         "following": follows_service.is_following(session=session, user=viewer, draft=draft),
+        "outcome": outcomes_service.get_record(session=session, draft=draft),
         "can_comment_generally": not read_only and info.is_open
         and info.consultation is not None and info.consultation.covers(None),
     })

@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +49,12 @@ def test_adopted_with_the_act(client: TestClient, login, setting, db: Session) -
     assert entry is not None and entry.entity_id == str(draft.id)
     assert entry.before == {"outcome": "pending"}
     assert entry.after["act_url"] == payload["act_url"]
+    # The public page says so, with the act linked.
+    page = BeautifulSoup(client.get(f"/drafts/{draft.id}?lang=ru").text, "html.parser")
+    box = page.find(class_="outcome")
+    assert box.find("h2").get_text(strip=True) == "Принят"
+    link = box.find("a", href=payload["act_url"])
+    assert link.get_text(strip=True) == payload["act_reference"]
 
 
 def test_withdrawn_needs_a_reason(client: TestClient, login, setting) -> None:
@@ -63,3 +70,5 @@ def test_withdrawn_needs_a_reason(client: TestClient, login, setting) -> None:
                            headers=headers)
     assert response.status_code == 200
     assert client.get(f"/api/v1/drafts/{draft.id}").json()["status"] == "withdrawn"
+    page = BeautifulSoup(client.get(f"/drafts/{draft.id}?lang=ru").text, "html.parser")
+    assert "Утратил актуальность" in page.find(class_="outcome").get_text()
