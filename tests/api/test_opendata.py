@@ -116,6 +116,15 @@ def test_data_dictionary_in_three_languages(client):
 def test_api_docs_and_read_only_cors(client):
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # Served from this site (no CDN), under the site-wide policy (no inline script).
+    assert "'unsafe-inline'" not in docs.headers["content-security-policy"]
+    page = BeautifulSoup(docs.text, "html.parser")
+    sources = [t.get("src") for t in page.find_all("script")] + [
+        t.get("href") for t in page.find_all("link")]
+    assert sources and all(s.startswith("/static/") for s in sources)
+    assert all(t.get_text() == "" for t in page.find_all("script"))
+    for source in sources:
+        assert client.get(source).status_code == 200, source
     schema = client.get("/openapi.json").json()
     for path in ("/api/v1/search", "/api/v1/export/{dataset}.csv", "/api/v1/subscriptions",
                  "/api/v1/drafts"):
