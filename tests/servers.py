@@ -1,5 +1,6 @@
 """Real server processes on a database of their own, for tests of what only processes show."""
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -7,18 +8,31 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
+from app import clock
 from app.db import get_engine
+from app.models import Role
+from app.services import auth as auth_service
+from app.services import consultations as consultations_service
+from app.services import drafts as drafts_service
+from app.services import organizations as organizations_service
 
 TALKUU = [sys.executable, "-m", "app.cli"]
 ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "a long enough password"
+LAW = ("Статья 1. Основные понятия\n1. Понятие потребителя.\n2. Понятие изготовителя.\n"
+       "Статья 2. Права потребителей\nПотребитель вправе требовать качественного товара.\n")
 
 
 @contextmanager
@@ -55,40 +69,95 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def serving(url: str, *extra: str, env_extra: dict[str, str] | None = None) -> Iterator[str]:
-    """``talkuu serve`` on a free port until the block ends; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development",
-           **(env_extra or {})}
-    # A file, not a pipe: nobody reads a pipe during the test, and a full one stalls the server.
-    log = tempfile.NamedTemporaryFile(prefix="talkuu-serve-", suffix=".log", delete=False)
-    server = subprocess.Popen([*TALKUU, "serve", "--port", str(port), *extra], env=env,
-                              cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
+class Server:
+    """``talkuu serve`` as a process of its own (a test may kill -9 it), logging to a file."""
+
+    def __init__(self, url: str, *extra: str, env_extra: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development",
+               **(env_extra or {})}
+        # A file, not a pipe: nobody reads a pipe during a test, and a full one stalls the server.
+        self.log = tempfile.NamedTemporaryFile(prefix="talkuu-serve-", suffix=".log",
+                                               delete=False)
+        self.process = subprocess.Popen([*TALKUU, "serve", "--port", str(self.port), *extra],
+                                        env=env, cwd=ROOT, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(f"{base}/api/v1/organizations", timeout=2).raise_for_status()
-                break
+                httpx.get(f"{self.base}/api/v1/organizations", timeout=2).raise_for_status()
+                return
             except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
                     raise
                 time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+
+    def kill(self) -> None:
+        self.process.kill()  # SIGKILL: no shutdown, no rollback, no flushing of anything
+        self.process.wait()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
         if os.environ.get("TALKUU_KEEP_SERVER_LOG"):
-            print(f"server log: {log.name}")
+            print(f"server log: {self.log.name}")
         else:
-            Path(log.name).unlink()
+            Path(self.log.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def serving(url: str, *extra: str, env_extra: dict[str, str] | None = None) -> Iterator[str]:
+    """``talkuu serve`` on a free port until the block ends; yields its base URL."""
+    server = Server(url, *extra, env_extra=env_extra)
+    try:
+        yield server.base
+    finally:
+        server.close()
+
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: an earlier test may have left an event loop
+    marked as running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def populate(url: str, citizens: int) -> tuple[int, list[str]]:
+    """A draft whose round is open, and ``citizens`` verified accounts: (draft id, emails)."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        ministry = organizations_service.create_organization(
+            session=session, slug="minjust", name_ru="Министерство юстиции",
+            name_ky="Юстиция министрлиги")
+        drafter = auth_service.create_user(
+            session=session, email="drafter@minjust.kg", password=PASSWORD, name="Разработчик",
+            role=Role.DRAFTER, organization=ministry, verified=True)
+        draft, _ = drafts_service.create_draft(
+            session=session, actor=drafter, organization=ministry, act_type="law",
+            title={"ru": "О защите прав потребителей"}, summary=None,
+            text=drafts_service.VersionText(ru=LAW))
+        now = clock.now()
+        consultations_service.open_consultation(
+            session=session, actor=drafter, draft=draft, opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=31))
+        emails = [f"citizen{n}@example.kg" for n in range(citizens)]
+        for n, email in enumerate(emails):
+            auth_service.create_user(session=session, email=email, password=PASSWORD,
+                                     name=f"Гражданин {n}", verified=True)
+        session.commit()
+        draft_id = draft.id
+    engine.dispose()
+    return draft_id, emails
 
 
 def engine_for(url: str):  # noqa: ANN201 - an Engine

@@ -7,7 +7,6 @@ races on receipts, rate-limit counters and transactions.
 import asyncio
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -15,16 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.models import Comment, Role
-from app.services import auth as auth_service
-from app.services import consultations as consultations_service
-from app.services import drafts as drafts_service
-from app.services import organizations as organizations_service
-from tests.servers import engine_for, own_database, run, serving
+from app.models import Comment
+from tests.servers import PASSWORD, engine_for, own_database, populate, run, run_async, serving
 
-PASSWORD = "a long enough password"
-LAW = ("Статья 1. Основные понятия\n1. Понятие потребителя.\n2. Понятие изготовителя.\n"
-       "Статья 2. Права потребителей\nПотребитель вправе требовать качественного товара.\n")
 CITIZENS = 50
 
 
@@ -33,29 +25,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
     with own_database(tmp_path_factory.mktemp("concurrency"), "concurrency") as url:
         run(url, "migrate")
         clock.set_now(None)
+        draft_id, emails = populate(url, CITIZENS)
         engine = engine_for(url)
-        with Session(engine) as session:
-            ministry = organizations_service.create_organization(
-                session=session, slug="mineconom", name_ru="Министерство экономики",
-                name_ky="Экономика министрлиги")
-            drafter = auth_service.create_user(
-                session=session, email="drafter@mineconom.kg", password=PASSWORD,
-                name="Айгуль Токтогулова", role=Role.DRAFTER, organization=ministry,
-                verified=True)
-            draft, _ = drafts_service.create_draft(
-                session=session, actor=drafter, organization=ministry, act_type="law",
-                title={"ru": "О защите прав потребителей"}, summary=None,
-                text=drafts_service.VersionText(ru=LAW))
-            now = clock.now()
-            consultations_service.open_consultation(
-                session=session, actor=drafter, draft=draft, opens_at=now - timedelta(hours=1),
-                closes_at=now + timedelta(days=31))
-            emails = [f"citizen{n}@example.kg" for n in range(CITIZENS)]
-            for n, email in enumerate(emails):
-                auth_service.create_user(session=session, email=email, password=PASSWORD,
-                                         name=f"Гражданин {n}", verified=True)
-            session.commit()
-            draft_id = draft.id
         with serving(url, "--workers", "2") as base:
             yield {"url": url, "engine": engine, "base": base, "draft_id": draft_id,
                    "emails": emails}
@@ -98,10 +69,10 @@ def _stored(world: dict[str, object], receipts: list[str]) -> dict[str, str]:
 
 def test_two_hundred_concurrent_comments_from_fifty_accounts(world: dict[str, object]) -> None:
     emails: list[str] = world["emails"]  # type: ignore[assignment]
-    tokens = asyncio.run(_tokens(world["base"], emails))  # type: ignore[arg-type]
+    tokens = run_async(_tokens(world["base"], emails))  # type: ignore[arg-type]
     jobs = [(tokens[n % CITIZENS], f"Замечание {n}: уточнить понятие потребителя")
             for n in range(200)]
-    answers = asyncio.run(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
+    answers = run_async(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
 
     assert Counter(a.status_code for a in answers) == {201: 200}
     receipts = [a.json()["receipt"] for a in answers]
@@ -118,11 +89,11 @@ def test_two_hundred_concurrent_comments_from_fifty_accounts(world: dict[str, ob
 def test_a_burst_over_the_limit_gets_429_and_loses_nothing_accepted(
         world: dict[str, object]) -> None:
     # One account sends twice its limit (30 comments in 10 minutes) at once.
-    (token,) = asyncio.run(_tokens(world["base"], ["citizen49@example.kg"]))  # type: ignore[arg-type]
+    (token,) = run_async(_tokens(world["base"], ["citizen49@example.kg"]))  # type: ignore[arg-type]
     with Session(world["engine"]) as session:  # type: ignore[arg-type]
         before = session.scalar(select(func.count()).select_from(Comment))
     jobs = [(token, f"Кампания {n}") for n in range(60)]
-    answers = asyncio.run(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
+    answers = run_async(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
 
     statuses = Counter(a.status_code for a in answers)
     assert set(statuses) == {201, 429}, statuses

@@ -30,8 +30,15 @@ def _count(sessions: SideSessions, action: str, subject: Subject) -> None:
     with sessions() as session:
         try:
             ratelimit_service.check(session=session, action=action, subject=subject)
-        finally:
-            session.commit()
+        except RateLimited:
+            session.commit()  # the refused attempt counts too
+            raise
+        except BaseException:
+            # The database failed (e.g. it is restarting): let that error through as it is,
+            # so that it becomes a 503, instead of a commit on a dead transaction (a 500).
+            session.rollback()
+            raise
+        session.commit()
 
 
 async def _submitted_username(request: Request) -> str | None:

@@ -1,0 +1,356 @@
+"""Surges on real server processes: issue 9's scenarios 1-3 on PostgreSQL, one command.
+
+    TALKUU_BENCH_DATABASE_URL='postgresql+psycopg://postgres@/postgres?host=/tmp/devpg' \\
+        .venv/bin/python bench/load.py [--duration 6] [--levels 8,32,64] [--skip 2,3]
+
+The script creates a database of its own on the cluster that URL points at (or, without the
+variable, starts a throwaway cluster with initdb, as tests/faults do), migrates and seeds it,
+serves it with `talkuu serve --workers 2` and the bare baseline (bench/bare_app.py) with
+`uvicorn --workers 2`, runs the scenarios, prints a Markdown table, and drops it all.
+
+1. comment surge: authenticated comments at rising concurrency, accepted/s, p50/p99, and the
+   same for the bare endpoint (one INSERT); their ratio; every acknowledged receipt is checked
+   in the database.  The per-account comment limit is lifted for this scenario only (every
+   submission is still counted), each client has an address of its own (X-Forwarded-For, which
+   `talkuu serve` trusts from 127.0.0.1 as it would from the proxy).
+2. read flash crowd: the page of a draft with 500 clauses and 5,000 comments, and its Atom
+   feed, at 64 concurrent clients.
+3. bot burst: 10,000 submissions from one account and address while normal users comment
+   once every 3 s; the bot's 429s and the normal users' p99, calm vs during the burst.
+
+The load generator runs in this one Python process: on a small machine it competes with the
+servers for the same cores, so the figures are a floor, not a ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+CLAUSES = 500
+PAGE_COMMENTS = 5_000
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    receipts: list[str] = field(default_factory=list)
+    nbytes: int = 0
+
+    def add(self, status: int, seconds: float) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        self.latencies.append(seconds)
+
+    def rate(self, status: int) -> float:
+        return self.statuses.get(status, 0) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+# --- database and processes ------------------------------------------------------------------
+
+@contextmanager
+def bench_database():  # noqa: ANN201 - yields a URL
+    """A new database on the configured cluster, or on a throwaway one; dropped at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = os.environ.get("TALKUU_BENCH_DATABASE_URL")
+    with ExitStack() as stack:
+        if server is None:
+            from tests.faults.cluster import require_pg_bin, throwaway_cluster
+
+            cluster = stack.enter_context(throwaway_cluster(require_pg_bin()))
+            server = cluster.url("postgres")
+        name = f"talkuu_load_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def process(command: list[str], url: str, port: int):  # noqa: ANN201 - yields a base URL
+    env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development",
+           "PYTHONPATH": str(ROOT)}
+    log = tempfile.NamedTemporaryFile(prefix="talkuu-load-", suffix=".log", delete=False)
+    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise RuntimeError(f"{command} did not start; see {log.name}") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+def seed(url: str, users: int) -> tuple[int, list[str]]:
+    """A draft with CLAUSES articles open for comments, and ``users`` citizens' tokens."""
+    os.environ["TALKUU_DATABASE_URL"] = url
+    from datetime import timedelta
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from app import clock
+    from app.cli import migrate
+    from app.models import Role, TokenKind
+    from app.services import auth, consultations, drafts, organizations
+
+    migrate()
+    engine = create_engine(url)
+    law = "".join(f"Статья {n}. Положение {n}\nТекст статьи {n} о защите прав потребителей.\n"
+                  for n in range(1, CLAUSES + 1))
+    with Session(engine) as session:
+        session.execute(text("CREATE TABLE bench_bare (id bigserial PRIMARY KEY, body text, "
+                             "created_at timestamptz DEFAULT now())"))
+        body = organizations.create_organization(session=session, slug="mineconom",
+                                                 name_ru="Министерство экономики",
+                                                 name_ky="Экономика министрлиги")
+        drafter = auth.create_user(session=session, email="drafter@mineconom.kg",
+                                   password="a long enough password", name="Разработчик",
+                                   role=Role.DRAFTER, organization=body, verified=True)
+        draft, _ = drafts.create_draft(
+            session=session, actor=drafter, organization=body, act_type="law",
+            title={"ru": "О защите прав потребителей"}, summary=None,
+            text=drafts.VersionText(ru=law))
+        now = clock.now()
+        consultations.open_consultation(session=session, actor=drafter, draft=draft,
+                                        opens_at=now - timedelta(hours=1),
+                                        closes_at=now + timedelta(days=31))
+        tokens = []
+        for n in range(users):
+            user = auth.create_user(session=session, email=f"citizen{n}@example.kg",
+                                    password="a long enough password", name=f"Гражданин {n}",
+                                    verified=True)
+            tokens.append(auth.issue_token(session=session, user=user, kind=TokenKind.BEARER))
+        session.commit()
+        draft_id = draft.id
+    engine.dispose()
+    return draft_id, tokens
+
+
+def comment_limit(url: str, per_account: int | None) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE rate_limit_policy SET per_account = :n, "
+                                "per_address = 600 WHERE action = 'comment'"),
+                           {"n": per_account})
+        connection.execute(text("DELETE FROM rate_limit_counter"))
+    engine.dispose()
+
+
+def stored_receipts(url: str, receipts: list[str]) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    found = 0
+    with engine.connect() as connection:
+        for start in range(0, len(receipts), 1000):
+            found += connection.execute(text("SELECT count(*) FROM comment WHERE receipt = "
+                                             "ANY(:r)"), {"r": receipts[start:start + 1000]}
+                                        ).scalar_one()
+    engine.dispose()
+    return found
+
+
+# --- load ------------------------------------------------------------------------------------
+
+def _headers(token: str | None, address: str) -> dict[str, str]:
+    headers = {"X-Forwarded-For": address}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+async def closed_loop(base: str, path: str, clients: int, seconds: float,
+                      tokens: list[str] | None = None, post: bool = True) -> Run:
+    """``clients`` clients, each sending its next request as soon as the last is answered."""
+    result = Run()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+        end = time.perf_counter() + seconds
+
+        async def client(n: int) -> None:
+            sent = 0
+            headers = _headers(tokens[n] if tokens else None, f"10.1.{n // 250}.{n % 250 + 1}")
+            while time.perf_counter() < end:
+                sent += 1
+                started = time.perf_counter()
+                try:
+                    if post:
+                        answer = await http.post(path, headers=headers, json={
+                            "clause_key": f"art-{(n * 31 + sent) % CLAUSES + 1}",
+                            "body": f"Замечание {n}-{sent}: уточнить понятие потребителя"})
+                    else:
+                        answer = await http.get(path, headers=headers)
+                        result.nbytes = len(answer.content)
+                except httpx.TransportError:
+                    result.add(0, time.perf_counter() - started)  # 0: connection failed
+                    continue
+                result.add(answer.status_code, time.perf_counter() - started)
+                if answer.status_code == 201 and "receipt" in answer.text:
+                    result.receipts.append(answer.json()["receipt"])
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n) for n in range(clients)))
+        result.elapsed = time.perf_counter() - started
+    return result
+
+
+async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm: float,
+                    submissions: int) -> tuple[Run, Run, Run]:
+    """Normal users comment every 3 s; after ``calm`` seconds one account and address sends
+    ``submissions`` comments over 32 connections.  Returns (calm, during, bot)."""
+    path = f"/api/v1/drafts/{draft_id}/comments"
+    calm_run, burst_run, bot_run = Run(), Run(), Run()
+    phase = {"burst": False, "done": False}
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 limits=httpx.Limits(max_connections=200)) as http:
+        async def user(n: int) -> None:
+            headers = _headers(normal[n], f"10.2.0.{n + 1}")
+            await asyncio.sleep(3 * n / len(normal))
+            sent = 0
+            while not phase["done"]:
+                sent += 1
+                target = burst_run if phase["burst"] else calm_run
+                started = time.perf_counter()
+                answer = await http.post(path, headers=headers, json={
+                    "body": f"Обычный комментарий {n}-{sent}"})
+                took = time.perf_counter() - started
+                target.add(answer.status_code, took)
+                await asyncio.sleep(max(0.0, 3.0 - took))
+
+        async def bot_loop() -> None:
+            await asyncio.sleep(calm)
+            phase["burst"] = True
+            left = iter(range(submissions))
+            headers = _headers(bot, "10.9.9.9")
+
+            async def connection() -> None:
+                for n in left:
+                    started = time.perf_counter()
+                    answer = await http.post(path, headers=headers, json={
+                        "body": f"Кампания {n}"})
+                    bot_run.add(answer.status_code, time.perf_counter() - started)
+            started = time.perf_counter()
+            await asyncio.gather(*(connection() for _ in range(32)))
+            bot_run.elapsed = time.perf_counter() - started
+            phase["done"] = True
+
+        await asyncio.gather(bot_loop(), *(user(n) for n in range(len(normal))))
+    return calm_run, burst_run, bot_run
+
+
+def row(name: str, run: Run, status: int = 201) -> str:
+    other = {k: v for k, v in sorted(run.statuses.items()) if k != status}
+    return (f"| {name} | {run.rate(status):,.0f}/s | {run.pct(0.5):.0f} ms | "
+            f"{run.pct(0.99):.0f} ms | {sum(run.statuses.values()):,} | {other or '-'} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=6.0)
+    parser.add_argument("--levels", default="8,32,64")
+    parser.add_argument("--skip", default="", help="scenarios to leave out, e.g. 2,3")
+    parser.add_argument("--bot", type=int, default=10_000)
+    args = parser.parse_args()
+    levels = [int(n) for n in args.levels.split(",")]
+    skip = set(args.skip.split(","))
+    normal_users = 48
+    print(f"# bench/load.py {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    with bench_database() as url:
+        draft_id, tokens = seed(url, max(levels) + normal_users + 1)
+        app_port, bare_port = free_port(), free_port()
+        serve = [PYTHON, "-m", "app.cli", "serve", "--port", str(app_port), "--workers", "2"]
+        bare = [PYTHON, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port),
+                "--workers", "2"]
+        path = f"/api/v1/drafts/{draft_id}/comments"
+        with process(serve, url, app_port) as base, process(bare, url, bare_port) as bare_base:
+            print("\n| run | accepted | p50 | p99 | requests | other statuses |\n|---|---|---|---|---|---|")
+            receipts: list[str] = []
+            if "1" not in skip:
+                comment_limit(url, None)
+                for clients in levels:
+                    comments = asyncio.run(closed_loop(base, path, clients, args.duration,
+                                                       tokens))
+                    plain = asyncio.run(closed_loop(bare_base, "/bare", clients,
+                                                    args.duration))
+                    receipts += comments.receipts
+                    print(row(f"1. comments, {clients} clients", comments))
+                    print(row(f"1. bare insert, {clients} clients", plain))
+                    print(f"| 1. ratio at {clients} clients | "
+                          f"{comments.rate(201) / max(plain.rate(201), 1e-9):.2f} | | | | |")
+                found = stored_receipts(url, receipts)
+                print(f"| 1. acknowledged receipts stored | {found:,} of {len(receipts):,} "
+                      f"({len(set(receipts)):,} distinct) | | | | |")
+            if "2" not in skip:
+                comment_limit(url, None)
+                while len(receipts) < PAGE_COMMENTS:
+                    receipts += asyncio.run(closed_loop(base, path, 32, 3, tokens)).receipts
+                for name, page in (("draft page", f"/drafts/{draft_id}"),
+                                   ("Atom feed", f"/drafts/{draft_id}/feed.atom")):
+                    crowd = asyncio.run(closed_loop(base, page, 64, args.duration, post=False))
+                    print(row(f"2. {name} ({crowd.nbytes / 1e6:.2f} MB), 64 clients", crowd,
+                              200))
+            if "3" not in skip:
+                comment_limit(url, 30)
+                calm, during, bot = asyncio.run(bot_burst(
+                    base, draft_id, tokens[-1], tokens[max(levels):max(levels) + normal_users],
+                    calm=8.0, submissions=args.bot))
+                print(row("3. normal users, calm", calm))
+                print(row("3. normal users, during the burst", during))
+                print(row(f"3. bot, {args.bot:,} in {bot.elapsed:.1f} s", bot, 429))
+                print(f"| 3. normal users' p99, burst / calm | "
+                      f"{during.pct(0.99) / max(calm.pct(0.99), 1e-9):.2f} | | | | |")
+
+
+if __name__ == "__main__":
+    main()
