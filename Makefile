@@ -26,6 +26,9 @@ run: $(VENV)/.installed
 ## make test: install the dev dependencies and run the whole suite (SQLite unless
 ## TALKUU_TEST_DATABASE_URL points at PostgreSQL)
 test: $(VENV)/.installed-dev
+	@# axe-core for the browser tests, exactly as locked (skipped when npm is missing)
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --silent; fi
 	$(BIN)/python -m pytest
 
 clean:

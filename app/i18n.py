@@ -10,13 +10,17 @@ import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
+from app import clock
 from app.config import ROOT
 
 LANGUAGES = ("ky", "ru", "en")
@@ -95,3 +99,29 @@ def use_language(language: str | None) -> Iterator[None]:
         yield
     finally:
         current_language.reset(token)
+
+
+# --- dates and numbers in the reader's language, Bishkek time --------------------------------
+
+def format_day(value: date | datetime | None, fmt: str = "long") -> str:
+    """A day as the current language writes it ("1 декабря 2026 г.", "December 1, 2026")."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.local(value).date()
+    return format_date(value, format=fmt, locale=current_language.get())
+
+
+def format_moment(value: datetime | None) -> str:
+    """A day and a time to the minute in Bishkek: what a reader needs of a deadline."""
+    if value is None:
+        return ""
+    moment = clock.local(value)
+    return f"{format_day(moment)}, {moment:%H:%M}"
+
+
+def format_number(value: float | int | None) -> str:
+    """A number with the current language's separators (12 345 / 12,345)."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=current_language.get())

@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -29,20 +29,8 @@ def _datetime(value: datetime | None, fmt: str = "medium") -> str:
                            locale=BABEL_LOCALES[i18n.current_language.get()])
 
 
-def _date(value: Any, fmt: str = "long") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = clock.local(value).date()
-    return format_date(value, format=fmt, locale=BABEL_LOCALES[i18n.current_language.get()])
-
-
-def _when(value: datetime | None) -> str:
-    """A date and a time to the minute: what a reader needs of a deadline."""
-    if value is None:
-        return ""
-    moment = clock.local(value)
-    return f"{_date(moment)}, {moment:%H:%M}"
+_date = i18n.format_day
+_when = i18n.format_moment
 
 
 def _iso(value: datetime | date | None) -> str:
@@ -118,6 +106,7 @@ def environment() -> Environment:
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
     env.filters["when"] = _when
+    env.filters["number"] = i18n.format_number
     env.filters["iso"] = _iso
     env.filters["datetime_local"] = _datetime_local
     env.filters["anchor"] = anchor

@@ -170,3 +170,46 @@ def test_translations_reach_the_pages():
 
 def catalog_paths() -> list[Path]:
     return [LOCALES / code / "LC_MESSAGES" / "messages.po" for code in TRANSLATED]
+
+
+@pytest.mark.parametrize("source", [
+    "app/services/notifications.py",  # emails to accounts
+    "app/services/alerts.py",  # journalists' email alerts
+    "app/services/feeds.py",  # Atom and RSS
+    "app/services/summary_export.py",  # the comparison table (Word, PDF)
+    "app/main.py",  # error responses
+])
+def test_emails_feeds_exports_and_errors_are_extracted(source):
+    # Each kind of text outside the pages goes through gettext, so the catalogs cover it.
+    assert any(where.startswith(source) for where, _message in _python_messages()), source
+
+
+def test_russian_has_three_plural_forms_and_kyrgyz_one_word():
+    from app import i18n
+
+    ru, ky = i18n.translations("ru"), i18n.translations("ky")
+    forms = [ru.ngettext("%(num)d comment", "%(num)d comments", n) % {"num": n} for n in (1, 2, 5, 21)]
+    assert forms == ["1 комментарий", "2 комментария", "5 комментариев", "21 комментарий"]
+    # In Kyrgyz the noun does not change after a number.
+    assert [ky.ngettext("%(num)d comment", "%(num)d comments", n) % {"num": n}
+            for n in (1, 5)] == ["1 комментарий", "5 комментарий"]
+
+
+def test_dates_and_numbers_follow_the_language_in_bishkek_time():
+    from datetime import datetime, timezone
+
+    from app import i18n
+
+    moment = datetime(2026, 12, 31, 20, 30, tzinfo=timezone.utc)  # 1 January 02:30 in Bishkek
+    with i18n.use_language("ru"):
+        assert _spaces(i18n.format_moment(moment)) == "1 января 2027 г., 02:30"
+        assert _spaces(i18n.format_number(12345)) == "12 345"
+    with i18n.use_language("en"):
+        assert i18n.format_moment(moment) == "January 1, 2027, 02:30"
+        assert i18n.format_number(12345) == "12,345"
+    with i18n.use_language("ky"):
+        assert "2027" in i18n.format_day(moment) and "январ" in i18n.format_day(moment)
+
+
+def _spaces(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")

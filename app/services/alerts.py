@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.config import get_settings
 from app.errors import InvalidInput, InvalidLink
 from app.i18n import LANGUAGES, gettext_, pick, use_language
@@ -287,8 +287,7 @@ def _line(delivery: AlertDelivery, draft: Draft, closing: dict[str, datetime | N
     elif delivery.event == AlertEvent.CLOSING:
         closes_at = closing.get(delivery.event_key)
         head = gettext_("Comments close on {date}: {title}", title=title,
-                        date=clock.local(closes_at).strftime("%d.%m.%Y %H:%M")
-                        if closes_at else "")
+                        date=i18n.format_moment(closes_at))
         link = _url(f"/drafts/{draft.id}")
     else:
         head = gettext_("Feedback summary published: {title}", title=title)

@@ -14,7 +14,7 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, i18n
 from app.config import get_settings
 from app.i18n import gettext_, pick
 from app.models import AuditEntry, Consultation, Draft, DraftStatus, Organization
@@ -52,7 +52,7 @@ def _url(path: str) -> str:
 
 
 def _date(moment: datetime | None) -> str:
-    return clock.local(moment).strftime("%d.%m.%Y %H:%M") if moment else ""
+    return i18n.format_moment(moment)  # in the reader's language, Bishkek time
 
 
 def drafts_feed(*, session: Session, organization: str | None, act_type: str | None,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app import clock
+from app import i18n
 from app.config import get_settings
 from app.i18n import gettext_, pick, use_language
 from app.models import (
@@ -137,7 +137,7 @@ def draft_changed(*, session: Session, draft: Draft, event: str,
 
 
 def _local(moment: datetime) -> str:
-    return clock.local(moment).strftime("%d.%m.%Y %H:%M")
+    return i18n.format_moment(moment)  # in the reader's language, Bishkek time
 
 
 def summary_corrected(*, session: Session, draft: Draft, summary: FeedbackSummary,

@@ -149,7 +149,7 @@ def test_daily_digest_closing_soon_and_summary(client, newsroom):
     set_clock(client, bishkek(2026, 12, 30, 9))
     newsroom["worker"]()
     (digest,) = newsroom["inbox"].to(JOURNALIST)
-    assert "05.01.2027" in newsroom["inbox"].body(digest)
+    assert "5 января 2027" in newsroom["inbox"].body(digest)
     newsroom["inbox"].messages.clear()
     set_clock(client, bishkek(2027, 1, 6, 9))
     drafter = newsroom["drafters"]["mineconom"] = client.post(

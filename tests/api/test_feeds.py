@@ -91,7 +91,7 @@ def test_draft_event_feed_follows_the_lifecycle(client, drafts):
         assert not parsed.bozo, parsed.bozo_exception
         return [e.title for e in parsed.entries]
 
-    assert events() == ["Comment period extended until 10.01.2027 00:00",
+    assert events() == ["Comment period extended until January 10, 2027, 00:00",
                         "Comment period opened", "Draft published"]
     set_clock(client, bishkek(2027, 1, 11))
     assert events()[0] == "Comment period closed"

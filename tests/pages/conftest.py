@@ -68,6 +68,12 @@ def soup(response: Any) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
+def foreign_scripts(page: Any) -> list[Any]:
+    """Scripts other than the site's own files under /static/js/ (inline, injected, remote)."""
+    return [s for s in page.find_all("script")
+            if not s.get("src", "").startswith("/static/js/") or s.string]
+
+
 def form_token(page: BeautifulSoup, action: str | None = None) -> str:
     """The CSRF token of a form on the page (the one posting to ``action`` if given)."""
     form = page.find("form", action=action) if action else page.find("form", method="post")
