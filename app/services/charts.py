@@ -66,6 +66,8 @@ def _nice_max(value: float) -> float:
 
 
 def _ticks(top: float, count: int = 4) -> list[float]:
+    if top == int(top) and top < count:
+        count = int(top)  # counts of 1 or 2 get whole-number ticks, not 0.2, 0.5, 0.8
     return [top * i / count for i in range(count + 1)]
 
 
