@@ -34,6 +34,9 @@ LT, GT = "\ue002", "\ue003"
 KIND_BOOST = {"draft": 2.0, "clause": 1.0, "comment": 1.0}
 MAX_TERMS = 8
 COUNT_CAP = 10_000  # "more than 10,000" is as good as an exact number to a reader
+# Ranking scores every match: beyond this many, the newest matches come first instead
+# (measured on 1 million comments: ranking 10,000 matches took 240 ms, 2,000 well under 100).
+RANK_CAP = 2_000
 _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"^[\u0400-\u04ff]+$")
 
@@ -185,9 +188,9 @@ def search(*, session: Session, q: str, organization: str | None = None,
         result.capped = result.capped or count > COUNT_CAP
         result.counts[name] = min(count, COUNT_CAP)
         if count:
-            # Ranking needs every match scored; past the cap that costs seconds for a word
-            # found in a third of all comments, so the newest of them come first instead.
-            order = ((literal_column("id").desc(),) if count > COUNT_CAP
+            # Ranking needs every match scored; past RANK_CAP that costs more than a reader
+            # should wait for, so the newest of them come first instead.
+            order = ((literal_column("id").desc(),) if count > RANK_CAP
                      else (literal_column("score").desc(), literal_column("id").desc()))
             top = session.execute(query.order_by(*order).limit(page * per_page)).all()
             rows.extend((name, row) for row in top)
