@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from app.api.deps import CurrentUser, DraftDep, DrafterOfDraft, require_role
+from app.api.deps import (
+    CurrentUser, DraftDep, DrafterOfDraft, require_drafter_of_draft, require_role,
+)
 from app.db import DbSession
-from app.errors import Forbidden
 from app.models import AnswerTemplate, CommentGroup, Decision, Role, User
 from app.schemas.answer import (
     AnswerTemplateList, AnswerTemplateRead, AnswerTemplateWrite, GroupAnswer, GroupAnswered,
@@ -31,11 +32,8 @@ GroupDep = Annotated[CommentGroup, Depends(get_group_or_404)]
 
 def require_drafter_of_group(user: CurrentUser, group: GroupDep, session: DbSession) -> User:
     """A drafter of the body whose draft the group's comments are on."""
-    draft = responses_service.draft_of_group(session=session, group=group)
-    if user.role is not Role.DRAFTER or user.organization_id != draft.organization_id:
-        raise Forbidden("Only the staff of the state body that published this draft may do "
-                        "this.")
-    return user
+    return require_drafter_of_draft(user, responses_service.draft_of_group(session=session,
+                                                                          group=group))
 
 
 DrafterOfGroup = Annotated[User, Depends(require_drafter_of_group)]

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from app import clock, i18n
+from app import i18n
 from app.api.deps import DraftDep, DrafterOfDraft, require_role
 from app.api.uploads import MAX_UPLOAD_BYTES, import_upload
 from app.db import DbSession
@@ -282,11 +282,11 @@ def render_draft(request: Request, session: DbSession, draft: Draft, *,
         unanswered_receipts = dict(session.execute(
             select(Comment.id, Comment.receipt).where(Comment.id.in_(error.extra["comment_ids"]))
             .order_by(Comment.id)).tuples().all())
-    can_open = info.consultation is None or info.consultation.version_id != info.version.id
+    can_open = consultations_service.may_open(latest=info.consultation,
+                                              version_id=info.version.id)
     query = queue_query(filters)
     return render(request, "workspace/draft.html", {
         "info": info, "draft": draft, "queue": queue, "filters": filters,
-        "queue_query": query, "unanswered_only": filters.unanswered,
         "text_lang": views.text_language(info.version, None),
         "citations": {item.comment.id: views.citation(item.context.path)
                       for item in queue.items if item.context is not None},
@@ -299,8 +299,8 @@ def render_draft(request: Request, session: DbSession, draft: Draft, *,
         if can_open else None,
         "articles": workspace_service.articles(session=session, version_id=info.version.id)
         if can_open else [],
-        "can_extend": info.consultation is not None and info.consultation.closes_at > clock.now()
-        and info.state.summary is None,
+        "can_extend": consultations_service.may_extend(
+            consultation=info.consultation, summary_published=info.state.summary is not None),
         "templates": templates_service.list_templates(session=session,
                                                       organization_id=draft.organization_id),
         "summary_view": summaries_service.get_summary(session=session, draft=draft)
@@ -354,10 +354,8 @@ def open_consultation(request: Request, draft: DraftDep, session: DbSession,
     values["selected_keys"] = chosen
     try:
         if values["limit_to_changes"] == "1":
-            changes = workspace_service.changed_since_last_round(session=session, draft=draft)
-            if changes is None or not changes.keys:
-                raise InvalidInput("No clause has changed since the previous round.")
-            chosen = workspace_service.outermost([*chosen, *changes.keys])
+            chosen = workspace_service.limited_to_changes(session=session, draft=draft,
+                                                          chosen=chosen)
         with attempt(session):
             consultations_service.open_consultation(
                 session=session, actor=user, draft=draft,

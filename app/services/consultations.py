@@ -44,6 +44,17 @@ def period_days(opens_at: datetime, closes_at: datetime) -> float:
     return (closes_at - opens_at) / timedelta(days=1)
 
 
+def may_open(*, latest: Consultation | None, version_id: int) -> bool:
+    """One round per version: a round may open unless the latest one is on this version."""
+    return latest is None or latest.version_id != version_id
+
+
+def may_extend(*, consultation: Consultation | None, summary_published: bool) -> bool:
+    """The latest period can be extended while it runs and its summary is not out."""
+    return (consultation is not None and consultation.closes_at > clock.now()
+            and not summary_published)
+
+
 def open_consultation(
     *,
     session: Session,
@@ -77,8 +88,8 @@ def open_consultation(
 
     previous = latest(session=session, draft=draft)
     version = drafts_service.get_version(session=session, draft=draft)
-    if previous is not None and previous.version_id == version.id:
-        # One round per version: a later round needs a new version (or an extension).
+    if not may_open(latest=previous, version_id=version.id):
+        # A later round needs a new version (or an extension).
         raise ConsultationAlreadyOpen()
     keys = _check_clause_keys(session=session, version_id=version.id, keys=clause_keys)
     consultation = Consultation(

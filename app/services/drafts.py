@@ -1,6 +1,6 @@
 """Drafts and their versions: publishing a text as a clause tree, reading it back, listing."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from app.services import search as search_service
 
 TEXT_LANGUAGES = ("ru", "ky")
 MAX_TEXT_CHARS = 5_000_000
+MAX_TITLE_CHARS = 500
 
 
 @dataclass
@@ -59,25 +60,38 @@ def list_policies(*, session: Session) -> list[ActPolicy]:
     return list(session.scalars(select(ActPolicy).order_by(ActPolicy.act_type)))
 
 
+def check_texts(texts: Mapping[str, str]) -> None:
+    """The texts of a version (by language, blank ones left out): not none, not too large."""
+    if not texts:
+        raise InvalidInput("The text of the draft is empty.")
+    if sum(len(text) for text in texts.values()) > MAX_TEXT_CHARS:
+        raise PayloadTooLarge()
+
+
+def mismatched_keys(keys: Mapping[str, set[str]]) -> dict[str, list[str]]:
+    """The clause keys found in one language only, by language; {} when both agree."""
+    if len(keys) != 2:
+        return {}
+    (first, first_keys), (second, second_keys) = keys.items()
+    mismatch = {first: sorted(first_keys - second_keys), second: sorted(second_keys - first_keys)}
+    return mismatch if any(mismatch.values()) else {}
+
+
 def _clause_rows(text: VersionText, version_id: int) -> tuple[list[dict[str, Any]], ParseOutcome]:
     languages = text.languages()
-    if not languages:
-        raise InvalidInput("The text of the draft is empty.")
-    total = sum(len(getattr(text, code) or "") for code in languages)
-    if total > MAX_TEXT_CHARS:
-        raise PayloadTooLarge()
+    check_texts({code: getattr(text, code) for code in languages})
     rows: dict[str, dict[str, Any]] = {}
     outcome = ParseOutcome(counts={}, warnings=[])
-    per_language_keys: dict[str, list[str]] = {}
+    per_language_keys: dict[str, set[str]] = {}
     for code in languages:
         document = text.documents.get(code) or parsing_service.parse_text(getattr(text, code))
         if code == languages[0]:
             outcome.counts = dict(document.report.counts)
         outcome.warnings.extend(f"[{code}] {w}" for w in document.report.warnings)
         outcome.unplaced.extend(f"[{code}] {u}" for u in document.report.unplaced)
-        keys: list[str] = []
+        keys: set[str] = set()
         for position, (clause, parent, depth) in enumerate(document.iter_clauses()):
-            keys.append(clause.key)
+            keys.add(clause.key)
             row = rows.get(clause.key)
             if row is None:
                 if code != languages[0]:
@@ -95,11 +109,7 @@ def _clause_rows(text: VersionText, version_id: int) -> tuple[list[dict[str, Any
             row[f"text_{code}"] = clause.text
             row[f"table_{code}"] = clause.table
         per_language_keys[code] = keys
-    if len(languages) == 2:
-        first, second = (set(per_language_keys[c]) for c in languages)
-        mismatch = {languages[0]: sorted(first - second), languages[1]: sorted(second - first)}
-        if mismatch[languages[0]] or mismatch[languages[1]]:
-            outcome.mismatched_keys = mismatch
+    outcome.mismatched_keys = mismatched_keys(per_language_keys)
     return list(rows.values()), outcome
 
 
@@ -119,12 +129,30 @@ def _write_version(
     return version, outcome
 
 
-def _multilingual(value: str | dict[str, str | None] | None, fallback: str) -> dict[str, str]:
+def multilingual(value: str | dict[str, str | None] | None, fallback: str) -> dict[str, str]:
+    """A title or summary by language (ru, ky, en), trimmed, blank ones left out; a plain
+    string is in ``fallback``."""
     if value is None:
         return {}
     if isinstance(value, str):
         return {fallback: value.strip()} if value.strip() else {}
     return {k: v.strip() for k, v in value.items() if k in ("ru", "ky", "en") and v and v.strip()}
+
+
+def clean_titles(title: str | dict[str, str | None], fallback: str) -> dict[str, str]:
+    """The draft's title by language (see ``multilingual``); one is required, of a sane length."""
+    titles = multilingual(title, fallback)
+    if not titles:
+        raise InvalidInput("The draft needs a title.")
+    if any(len(t) > MAX_TITLE_CHARS for t in titles.values()):
+        raise InvalidInput("The title is too long (500 characters at most).")
+    return titles
+
+
+def refuse_if_decided(draft: Draft) -> None:
+    """An adopted or withdrawn draft gets no new version."""
+    if draft.outcome is not DraftOutcome.PENDING:
+        raise InvalidInput("An adopted or withdrawn draft cannot get a new version.")
 
 
 def create_draft(
@@ -141,12 +169,8 @@ def create_draft(
     get_policy(session=session, act_type=act_type)
     languages = text.languages()
     main_language = languages[0] if languages else "ru"
-    titles = _multilingual(title, main_language)
-    if not titles:
-        raise InvalidInput("The draft needs a title.")
-    if any(len(t) > 500 for t in titles.values()):
-        raise InvalidInput("The title is too long (500 characters at most).")
-    summaries = _multilingual(summary, main_language)
+    titles = clean_titles(title, main_language)
+    summaries = multilingual(summary, main_language)
     draft = Draft(organization_id=organization.id, act_type=act_type, created_by_id=actor.id,
                   current_version=1, outcome=DraftOutcome.PENDING,
                   **{f"title_{k}": v for k, v in titles.items()},
@@ -168,8 +192,7 @@ def add_version(
     *, session: Session, actor: User, draft: Draft, text: VersionText, change_note: str | None,
 ) -> tuple[Version, ParseOutcome]:
     """Publish a new version of ``draft``; earlier versions stay as they were."""
-    if draft.outcome is not DraftOutcome.PENDING:
-        raise InvalidInput("An adopted or withdrawn draft cannot get a new version.")
+    refuse_if_decided(draft)
     number = draft.current_version + 1
     version, outcome = _write_version(session=session, draft=draft, number=number, text=text,
                                       change_note=(change_note or "").strip() or None,

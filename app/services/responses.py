@@ -111,9 +111,6 @@ def answer_group(*, session: Session, actor: User, group: CommentGroup, decision
 
 # --- the queue ---------------------------------------------------------------------------
 
-UNANSWERED = "unanswered"
-
-
 @dataclass(frozen=True)
 class QueueFilters:
     """What the drafter narrowed the queue to; every field is optional."""

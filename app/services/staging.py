@@ -19,17 +19,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from app.models import (
-    Draft, DraftOutcome, Organization, StagedImport, StagedImportKind, User,
-)
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.models import Draft, Organization, StagedImport, StagedImportKind, User
 from app.services import diffing
 from app.services import drafts as drafts_service
 from app.services import importing as importing_service
 from app.services import parsing as parsing_service
 from app.services.drafts import TEXT_LANGUAGES, ParseOutcome, VersionText
 
-MAX_TITLE_CHARS = 500
 MAX_CHANGE_NOTE_CHARS = 5000
 STRUCTURAL = ("section", "chapter", "article")
 REPORTED_KINDS = ("section", "chapter", "article", "part", "point", "subpoint", "paragraph",
@@ -63,19 +60,12 @@ class UploadedFile:
 
 # --- staging -----------------------------------------------------------------------------
 
-def _clean(values: dict[str, str | None]) -> dict[str, str]:
-    return {k: v.strip() for k, v in values.items() if k in ("ru", "ky", "en") and v and v.strip()}
-
-
 def _texts(texts: dict[str, str | None], files: dict[str, UploadedFile]) -> dict[str, str]:
     """The text per language (a file replaces what was typed in its language), checked."""
     merged = {code: files[code].text if code in files else (texts.get(code) or "")
               for code in TEXT_LANGUAGES}
     merged = {code: text for code, text in merged.items() if text.strip()}
-    if not merged:
-        raise InvalidInput("The text of the draft is empty.")
-    if sum(len(text) for text in merged.values()) > drafts_service.MAX_TEXT_CHARS:
-        raise PayloadTooLarge()
+    drafts_service.check_texts(merged)
     return merged
 
 
@@ -100,16 +90,13 @@ def stage_draft(
 ) -> StagedImport:
     """Keep a new draft for its preview; what publishing would refuse is refused now."""
     drafts_service.get_policy(session=session, act_type=act_type)
-    titles = _clean(title)
-    if not titles:
-        raise InvalidInput("The draft needs a title.")
-    if any(len(t) > MAX_TITLE_CHARS for t in titles.values()):
-        raise InvalidInput("The title is too long (500 characters at most).")
+    titles = drafts_service.clean_titles(title, TEXT_LANGUAGES[0])
     merged = _texts(texts, files)
     staged = _staged(kind=StagedImportKind.NEW_DRAFT, actor=actor,
                      organization_id=organization.id, draft_id=None,
                      form_fields={"act_type": act_type, "title": titles,
-                                  "summary": _clean(summary)},
+                                  "summary": drafts_service.multilingual(
+                                      summary, TEXT_LANGUAGES[0])},
                      texts=merged, files=files)
     session.add(staged)
     session.flush()
@@ -121,8 +108,7 @@ def stage_version(
     files: dict[str, UploadedFile], change_note: str,
 ) -> StagedImport:
     """Keep a new version of ``draft`` for its preview; the change note is required."""
-    if draft.outcome is not DraftOutcome.PENDING:
-        raise InvalidInput("An adopted or withdrawn draft cannot get a new version.")
+    drafts_service.refuse_if_decided(draft)
     change_note = (change_note or "").strip()
     if not change_note:
         raise InvalidInput("Please describe what changed in this version.")
@@ -282,12 +268,8 @@ def _toc(document: parsing_service.ParsedDocument) -> list[TocItem]:
 
 def mismatched_keys(read: Sequence[ReadText]) -> dict[str, list[str]]:
     """Keys present in one language only (as ``drafts.add_version`` reports them)."""
-    if len(read) != 2:
-        return {}
-    first, second = ({c.key for c, _, _ in item.document.iter_clauses()} for item in read)
-    mismatch = {read[0].language: sorted(first - second),
-                read[1].language: sorted(second - first)}
-    return mismatch if any(mismatch.values()) else {}
+    return drafts_service.mismatched_keys(
+        {item.language: {c.key for c, _, _ in item.document.iter_clauses()} for item in read})
 
 
 class _Named:

@@ -5,7 +5,7 @@ responses, summaries). Every function answers in a fixed number of queries.
 """
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -232,6 +232,15 @@ def changed_since_last_round(*, session: Session, draft: Draft) -> RoundChanges 
     contexts.sort(key=lambda context: context.clause.position)
     return RoundChanges(from_number=round_version.number, to_number=new.number,
                         clauses=contexts)
+
+
+def limited_to_changes(*, session: Session, draft: Draft, chosen: Sequence[str]) -> list[str]:
+    """The keys of a round limited to the clauses changed since the previous round, with the
+    ``chosen`` ones added (none under another)."""
+    changes = changed_since_last_round(session=session, draft=draft)
+    if changes is None or not changes.keys:
+        raise InvalidInput("No clause has changed since the previous round.")
+    return outermost([*chosen, *changes.keys])
 
 
 def articles(*, session: Session, version_id: int) -> list[Clause]:
