@@ -75,8 +75,6 @@ def _violations(session: DbSession, filters: ViolationFilters
                 ) -> tuple[compliance_service.Report, list[Violation], dict[int, str]]:
     report = compliance_service.build_report(
         session=session, **month_filter(filters.month_from, filters.month_to))
-    if filters.kind and filters.kind not in {k.value for k in ViolationKind}:
-        raise InvalidInput("Unknown kind of violation.")
     by_slug = {s.organization.slug: s.organization for s in report.bodies}
     body = by_slug.get(filters.organization) if filters.organization else None
     found = compliance_service.filter_violations(
@@ -116,13 +114,13 @@ def violations_csv(session: DbSession, _user: Monitor, filters: Filters) -> Resp
 def _render_draft(request: Request, session: DbSession, draft: Draft, *,
                   error: TalkuuError | None = None, form_name: str = "",
                   values: dict[str, str] | None = None) -> Response:
-    report = compliance_service.build_report(session=session, draft_id=draft.id)
+    # Scoped to the draft's body too, so that only its score is built, not every body's.
+    report = compliance_service.build_report(
+        session=session, organization_id=draft.organization_id, draft_id=draft.id)
     notes, flags = monitoring_service.notes_and_flags(session=session, draft=draft)
-    author_ids = {n.author_id for n in notes} | {f.raised_by_id for f in flags}
     return render(request, "monitor/draft.html", {
         "draft": draft, "violations": report.violations, "notes": notes, "flags": flags,
-        "authors": {u.id: u for u in session.scalars(
-            monitoring_service.users_query(author_ids))} if author_ids else {},
+        "authors": monitoring_service.authors(session=session, notes=notes, flags=flags),
         "outcome": outcomes_service.get_record(session=session, draft=draft),
         "flag_kinds": monitoring_service.FLAG_KINDS,
         "names": {draft.organization_id: pick(draft.organization.name)},

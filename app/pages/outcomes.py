@@ -8,6 +8,7 @@ from app.db import DbSession
 from app.errors import InvalidInput, OutcomeDecided, TalkuuError
 from app.models import Draft, DraftOutcome
 from app.pages.deps import PageForm, attempt, fields, redirect, require_csrf
+from app.services import compliance as compliance_service
 from app.services import drafts as drafts_service
 from app.services import outcomes as outcomes_service
 from app.templating import render
@@ -22,7 +23,10 @@ def _render(request: Request, session: DbSession, draft: Draft, *,
             saved: bool = False) -> Response:
     (state,) = drafts_service.load_states(session=session, drafts=[draft])
     return render(request, "workspace/outcome.html", {
-        "draft": draft, "state": state, "saved": saved, "values": values or {},
+        "draft": draft, "saved": saved, "values": values or {},
+        "adoption_violation": compliance_service.adoption_violation(
+            has_round=state.consultation is not None,
+            summary_published=state.summary is not None),
         "record": outcomes_service.get_record(session=session, draft=draft),
         "error": error.detail() if error else None,
     }, status_code=error.status_code if error else 200)

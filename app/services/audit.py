@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -127,8 +127,6 @@ def search(*, session: Session, entity_type: str | None = None, entity_id: str |
            since: datetime | None = None, before: datetime | None = None, page: int = 1,
            per_page: int = 50) -> AuditPage:
     """Entries matching the filters, newest first, with their actors (three queries)."""
-    from sqlalchemy import func
-
     conditions = [column == value for column, value in (
         (AuditEntry.entity_type, entity_type), (AuditEntry.entity_id, entity_id)) if value]
     if action:

@@ -250,17 +250,28 @@ def _round_violations(draft: _DraftRow, facts: RoundFacts, closed: bool,
                             count=facts.comments - facts.answered, **base)
 
 
+def adoption_violation(*, has_round: bool, summary_published: bool) -> ViolationKind | None:
+    """What adopting a draft is recorded as, given whether it had a round and whether the
+    last round's summary is published; None when adopting it keeps the rules."""
+    if not has_round:
+        return ViolationKind.ADOPTED_WITHOUT_CONSULTATION
+    if not summary_published:
+        return ViolationKind.ADOPTED_WITHOUT_SUMMARY
+    return None
+
+
 def _outcome_violations(draft: _DraftRow, rounds: list[RoundFacts],
                         decided: dict[int, date]) -> Iterable[Violation]:
     if draft.outcome is not DraftOutcome.ADOPTED:
         return
-    base = {"draft_id": draft.id, "organization_id": draft.organization_id,
-            "title": draft.title, "since": decided.get(draft.id, draft.created_on)}
-    if not rounds:
-        yield Violation(kind=ViolationKind.ADOPTED_WITHOUT_CONSULTATION, **base)
-    elif rounds[-1].published_on is None:
-        yield Violation(kind=ViolationKind.ADOPTED_WITHOUT_SUMMARY,
-                        round=rounds[-1].consultation.round, **base)
+    last = rounds[-1] if rounds else None
+    kind = adoption_violation(
+        has_round=last is not None,
+        summary_published=last is not None and last.published_on is not None)
+    if kind is not None:
+        yield Violation(kind=kind, draft_id=draft.id, organization_id=draft.organization_id,
+                        title=draft.title, since=decided.get(draft.id, draft.created_on),
+                        round=last.consultation.round if last else None)
 
 
 def _in_range(day: date, since: date | None, until: date | None) -> bool:
@@ -401,6 +412,8 @@ def filter_violations(violations: Iterable[Violation], *, kind: str | None = Non
                       organization_id: int | None = None,
                       open_only: bool = False) -> list[Violation]:
     """The violations of one kind, one body, or only those still open."""
+    if kind and kind not in {k.value for k in ViolationKind}:
+        raise InvalidInput("Unknown kind of violation.")
     return [v for v in violations if (not kind or v.kind.value == kind)
             and (organization_id is None or v.organization_id == organization_id)
             and (not open_only or v.kind in OPEN_KINDS)]

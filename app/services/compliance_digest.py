@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.config import get_settings
 from app.i18n import gettext_, ngettext_, pick, use_language
-from app.models import ComplianceDigest, Organization, Role, User
+from app.models import ComplianceDigest, Role, User
 from app.services import audit as audit_service
 from app.services import compliance as compliance_service
 from app.services import outbox as outbox_service
@@ -23,6 +23,7 @@ from app.services.compliance import Violation, ViolationKind
 
 
 def kind_label(kind: ViolationKind) -> str:
+    # The same words as the pages' violation_label (web/templates/compliance/_macros.html).
     return {
         ViolationKind.PERIOD_TOO_SHORT: gettext_("Period shorter than the minimum"),
         ViolationKind.URGENT_PERIOD: gettext_("Urgent procedure (shorter period)"),
@@ -99,7 +100,8 @@ def send_due(*, session: Session) -> ComplianceDigest | None:
     except IntegrityError:
         return None
     if new:
-        names = {o.id: o.name for o in session.scalars(select(Organization))}
+        names = {s.organization.id: s.organization.name for s in report.bodies
+                 if s.organization is not None}
         for monitor in monitors:
             subject, body = compose(monitor=monitor, week_start=week_start, violations=new,
                                     names=names)

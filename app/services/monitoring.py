@@ -4,12 +4,13 @@ import csv
 import io
 from datetime import date, datetime, time
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound
+from app.i18n import pick
 from app.models import Draft, MonitorFlag, MonitorNote, User
 from app.services import audit as audit_service
 from app.services.compliance import Violation, ViolationKind
@@ -99,16 +100,20 @@ def violations_csv(violations: list[Violation], *, slugs: dict[int, str], base_u
     for v in violations:
         writer.writerow([
             v.kind.value, slugs.get(v.organization_id, ""), v.draft_id,
-            v.title.get("ru") or v.title.get("ky") or v.title.get("en") or "",
+            pick(v.title, "ru"),
             v.round or "", v.since.isoformat(), "" if v.days is None else v.days,
             "" if v.count is None else v.count, v.detail or "",
             f"{base_url.rstrip('/')}/drafts/{v.draft_id}"])
     return buffer.getvalue()
 
 
-def users_query(ids: set[int]) -> Select[tuple[User]]:
+def authors(*, session: Session, notes: list[MonitorNote],
+            flags: list[MonitorFlag]) -> dict[int, User]:
     """The accounts named in a file (authors of notes and flags), in one query."""
-    return select(User).where(User.id.in_(ids))
+    ids = {n.author_id for n in notes} | {f.raised_by_id for f in flags}
+    if not ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def local_day(value: str | None) -> datetime | None:
