@@ -83,9 +83,6 @@ def main() -> None:
             server.wait(timeout=30)
     finally:
         if not args.keep:
-            from app.db import get_engine
-
-            get_engine().dispose()
             drop_database(args.pg_host, args.database)
 
 

@@ -56,8 +56,12 @@ def _create_database(host: str, name: str) -> None:
 
 
 def drop_database(host: str, name: str) -> None:
+    """Drop the bench's database, after closing the app's pooled connections to it."""
     import psycopg
 
+    from app.db import get_engine
+
+    get_engine().dispose()
     with psycopg.connect(host=host, user="postgres", dbname="postgres",
                          autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -191,9 +195,6 @@ def main() -> None:
                               for name in timings))
     finally:
         if not args.keep:
-            from app.db import get_engine
-
-            get_engine().dispose()
             drop_database(args.pg_host, args.database)
 
 

@@ -39,10 +39,6 @@ class AlertSubscription(Base):
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_at_column()
 
-    @property
-    def active(self) -> bool:
-        return self.confirmed_at is not None and self.unsubscribed_at is None
-
 
 class AlertDelivery(Base):
     """One event told (or to be told, in the next digest) to one subscription."""

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import audit as audit_service
 from app.services import drafts as drafts_service
+from app.services import notifications as notifications_service
 from app.services import organizations as organizations_service
 from app.services import outbox as outbox_service
 from app.services import search as search_service
@@ -117,7 +118,7 @@ def subscribe(*, session: Session, email: str, alert_filter: AlertFilter,
                           "this message: nothing will be sent.",
                           filter=describe(subscription),
                           link=_url(f"/alerts/confirm?token={token(subscription, 'confirm')}"))
-            + "\n\n—\nTalkuu")
+            + notifications_service.SIGNATURE)
     return subscription
 
 
@@ -174,15 +175,24 @@ class _Event:
     closes_at: datetime | None = None
 
 
-def _matches(subscription: AlertSubscription, draft: Draft) -> bool:
+def _stems(keywords: str | None) -> list[str]:
+    """The keywords as the draft texts are searched for them (any one is enough)."""
+    return [search_service.stem(word) for word in search_service.terms(keywords)]
+
+
+def _words_of(draft: Draft) -> str:
+    """What keywords are looked for in: the title and summary in every language."""
+    return " ".join(v for v in (*draft.title.values(), *draft.summary.values()) if v).lower()
+
+
+def _matches(subscription: AlertSubscription, stems: list[str], draft: Draft,
+             words: str) -> bool:
     if subscription.organization and draft.organization.slug != subscription.organization:
         return False
     if subscription.act_type and draft.act_type != subscription.act_type:
         return False
     if subscription.keywords:
-        text = " ".join(v for v in (*draft.title.values(), *draft.summary.values()) if v).lower()
-        return any(search_service.stem(word) in text
-                   for word in search_service.terms(subscription.keywords))
+        return any(stem in words for stem in stems)
     return True
 
 
@@ -224,17 +234,23 @@ def run_due(*, session: Session) -> int:
         return 0
     since = max(now - LOOKBACK, min(s.confirmed_at for s in subscriptions if s.confirmed_at))
     events = _events(session, since, now)
+    # Only the events at hand can be told twice: the rest of the history is not read.
     known = set(session.execute(select(AlertDelivery.subscription_id, AlertDelivery.event_key)
                                 .where(AlertDelivery.subscription_id.in_(
-                                    [s.id for s in subscriptions]))).tuples())
+                                           [s.id for s in subscriptions]),
+                                       AlertDelivery.event_key.in_([e.key for e in events])))
+                .tuples()) if events else set()
+    # Each draft's text and each subscription's keywords are prepared once, not per pair.
+    words = {e.draft.id: _words_of(e.draft) for e in events}
     rows: list[dict[str, object]] = []
     for subscription in subscriptions:
         assert subscription.confirmed_at is not None
+        stems = _stems(subscription.keywords)
         for event in events:
             if ((subscription.id, event.key) in known or event.kind.value not in subscription.events
                     or (event.kind is not AlertEvent.CLOSING
                         and event.moment < subscription.confirmed_at)
-                    or not _matches(subscription, event.draft)):
+                    or not _matches(subscription, stems, event.draft, words[event.draft.id])):
                 continue
             rows.append({"subscription_id": subscription.id, "event_key": event.key,
                          "event": event.kind.value, "draft_id": event.draft.id,
@@ -309,6 +325,6 @@ def _email(session: Session, subscription: AlertSubscription, deliveries: list[A
                         alerts="\n\n".join(lines), filter=describe(subscription), link=link)
         outbox_service.enqueue(
             session=session, kind="alert", to=subscription.email, subject=subject,
-            body=body + "\n\n—\nTalkuu",
+            body=body + notifications_service.SIGNATURE,
             headers={"List-Unsubscribe": f"<{link}>",
                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})

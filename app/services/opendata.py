@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -38,8 +38,11 @@ def _(message: str) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # integer, text, timestamp, list
+    type: str  # integer, text or timestamp
     description: str
+    # What fills it: each column names its own SQL expression, so the header and the
+    # values cannot drift apart.
+    expression: Any = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -47,24 +50,29 @@ class Dataset:
     name: str
     description: str
     columns: tuple[Column, ...]
-    query: Callable[[], Select[Any]]
+    # The joins, conditions and order that the columns' expressions need.
+    source: Callable[[Select[Any]], Select[Any]]
+
+    def query(self) -> Select[Any]:
+        return self.source(select(*(c.expression for c in self.columns)))
 
 
-def _text(name: str, description: str) -> Column:
-    return Column(name, "text", description)
+def _text(name: str, expression: Any, description: str) -> Column:
+    return Column(name, "text", description, expression)
 
 
-def _int(name: str, description: str) -> Column:
-    return Column(name, "integer", description)
+def _int(name: str, expression: Any, description: str) -> Column:
+    return Column(name, "integer", description, expression)
 
 
-def _time(name: str, description: str) -> Column:
-    return Column(name, "timestamp", description)
+def _time(name: str, expression: Any, description: str) -> Column:
+    return Column(name, "timestamp", description, expression)
 
 
-def _multilingual(stem: str, description: str, languages: tuple[str, ...] = ("ky", "ru", "en")
-                  ) -> tuple[Column, ...]:
-    return tuple(_text(f"{stem}_{code}", description) for code in languages)
+def _multilingual(model: Any, stem: str, description: str,
+                  languages: tuple[str, ...] = ("ky", "ru", "en")) -> tuple[Column, ...]:
+    return tuple(_text(f"{stem}_{code}", getattr(model, f"{stem}_{code}"), description)
+                 for code in languages)
 
 
 def _unless_hidden(column: Any) -> Any:
@@ -73,98 +81,96 @@ def _unless_hidden(column: Any) -> Any:
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset("drafts", _("Every draft act published on the portal."), (
-        _int("id", _("Number of the draft on the portal.")),
-        _text("organization", _("Identifier of the state body that drafted it.")),
-        _text("act_type", _("Type of act (law, code, resolution of the Cabinet, ...).")),
-        *_multilingual("title", _("Title, in Kyrgyz, Russian and English.")),
-        *_multilingual("summary", _("Short summary, in Kyrgyz, Russian and English.")),
-        _int("current_version", _("Number of the latest version.")),
-        _text("outcome", _("pending, adopted or withdrawn.")),
-        _time("created_at", _("When it was published (ISO 8601 with offset).")),
-    ), lambda: select(Draft.id, Organization.slug, Draft.act_type, Draft.title_ky,
-                      Draft.title_ru, Draft.title_en, Draft.summary_ky, Draft.summary_ru,
-                      Draft.summary_en, Draft.current_version, Draft.outcome, Draft.created_at)
-       .join(Organization, Organization.id == Draft.organization_id).order_by(Draft.id)),
+        _int("id", Draft.id, _("Number of the draft on the portal.")),
+        _text("organization", Organization.slug,
+              _("Identifier of the state body that drafted it.")),
+        _text("act_type", Draft.act_type,
+              _("Type of act (law, code, resolution of the Cabinet, ...).")),
+        *_multilingual(Draft, "title", _("Title, in Kyrgyz, Russian and English.")),
+        *_multilingual(Draft, "summary", _("Short summary, in Kyrgyz, Russian and English.")),
+        _int("current_version", Draft.current_version, _("Number of the latest version.")),
+        _text("outcome", Draft.outcome, _("pending, adopted or withdrawn.")),
+        _time("created_at", Draft.created_at,
+              _("When it was published (ISO 8601 with offset).")),
+    ), lambda query: query.join(Organization, Organization.id == Draft.organization_id)
+       .order_by(Draft.id)),
     Dataset("versions", _("Every version of every draft; the text itself is in clauses."), (
-        _int("id", _("Number of the version on the portal.")),
-        _int("draft_id", _("The draft it belongs to.")),
-        _int("number", _("1 for the first version, then 2, 3, ...")),
-        _text("change_note", _("What the drafter said changed.")),
-        _time("created_at", _("When it was published (ISO 8601 with offset).")),
-    ), lambda: select(Version.id, Version.draft_id, Version.number, Version.change_note,
-                      Version.created_at).order_by(Version.id)),
+        _int("id", Version.id, _("Number of the version on the portal.")),
+        _int("draft_id", Version.draft_id, _("The draft it belongs to.")),
+        _int("number", Version.number, _("1 for the first version, then 2, 3, ...")),
+        _text("change_note", Version.change_note, _("What the drafter said changed.")),
+        _time("created_at", Version.created_at,
+              _("When it was published (ISO 8601 with offset).")),
+    ), lambda query: query.order_by(Version.id)),
     Dataset("clauses", _("Every clause (article, part, point, ...) of every version."), (
-        _int("id", _("Number of the clause on the portal.")),
-        _int("draft_id", _("The draft it belongs to.")),
-        _int("version", _("Number of the version.")),
-        _text("key", _("Stable key from its place in the tree, e.g. art-21-1/part-2/pt-3.")),
-        _text("parent_key", _("Key of the clause it belongs to, if any.")),
-        _text("kind", _("section, chapter, article, part, point, subpoint or paragraph.")),
-        _text("number", _("Its number as written (21-1, 3, а).")),
-        _int("position", _("Order in the document.")),
-        *_multilingual("heading", _("Heading, in Kyrgyz and Russian."), ("ky", "ru")),
-        *_multilingual("text", _("Text, in Kyrgyz and Russian."), ("ky", "ru")),
-    ), lambda: select(Clause.id, Version.draft_id, Version.number, Clause.key,
-                      Clause.parent_key, Clause.kind, Clause.number, Clause.position,
-                      Clause.heading_ky, Clause.heading_ru, Clause.text_ky, Clause.text_ru)
-       .join(Version, Version.id == Clause.version_id).order_by(Clause.id)),
+        _int("id", Clause.id, _("Number of the clause on the portal.")),
+        _int("draft_id", Version.draft_id, _("The draft it belongs to.")),
+        _int("version", Version.number, _("Number of the version.")),
+        _text("key", Clause.key,
+              _("Stable key from its place in the tree, e.g. art-21-1/part-2/pt-3.")),
+        _text("parent_key", Clause.parent_key, _("Key of the clause it belongs to, if any.")),
+        _text("kind", Clause.kind,
+              _("section, chapter, article, part, point, subpoint or paragraph.")),
+        _text("number", Clause.number, _("Its number as written (21-1, 3, а).")),
+        _int("position", Clause.position, _("Order in the document.")),
+        *_multilingual(Clause, "heading", _("Heading, in Kyrgyz and Russian."), ("ky", "ru")),
+        *_multilingual(Clause, "text", _("Text, in Kyrgyz and Russian."), ("ky", "ru")),
+    ), lambda query: query.join(Version, Version.id == Clause.version_id).order_by(Clause.id)),
     Dataset("consultations", _("Every comment period (round) with its dates."), (
-        _int("id", _("Number of the round on the portal.")),
-        _int("draft_id", _("The draft it belongs to.")),
-        _int("round", _("1 for the first round, then 2, 3, ...")),
-        _time("opens_at", _("When comments open (ISO 8601 with offset).")),
-        _time("closes_at", _("When comments close, after any extension.")),
-        _time("original_closes_at", _("The end first announced.")),
-        _text("urgent_reason", _("Justification of a shortened (urgent) period, if any.")),
-    ), lambda: select(Consultation.id, Consultation.draft_id, Consultation.round,
-                      Consultation.opens_at, Consultation.closes_at,
-                      Consultation.original_closes_at, Consultation.urgent_reason)
-       .order_by(Consultation.id)),
+        _int("id", Consultation.id, _("Number of the round on the portal.")),
+        _int("draft_id", Consultation.draft_id, _("The draft it belongs to.")),
+        _int("round", Consultation.round, _("1 for the first round, then 2, 3, ...")),
+        _time("opens_at", Consultation.opens_at, _("When comments open (ISO 8601 with offset).")),
+        _time("closes_at", Consultation.closes_at, _("When comments close, after any extension.")),
+        _time("original_closes_at", Consultation.original_closes_at,
+              _("The end first announced.")),
+        _text("urgent_reason", Consultation.urgent_reason,
+              _("Justification of a shortened (urgent) period, if any.")),
+    ), lambda query: query.order_by(Consultation.id)),
     Dataset("comments", _("Every comment; a hidden one only with the moderator's reason."), (
-        _int("id", _("Number of the comment on the portal.")),
-        _text("receipt", _("The receipt number its author received.")),
-        _int("draft_id", _("The draft it belongs to.")),
-        _int("version", _("Number of the version commented on.")),
-        _text("clause_key", _("Key of the clause commented on; empty for the whole draft.")),
-        _text("status", _("published, hidden (by a moderator) or withdrawn (by its author).")),
-        _text("author", _("Name of the author as shown on the portal (empty if hidden).")),
-        _text("on_behalf_of", _("Organisation the author speaks for, if any.")),
-        _text("body", _("The comment (empty if hidden).")),
-        _text("proposed_wording", _("New wording proposed for the clause, if any.")),
-        _text("hidden_reason", _("Why a moderator hid it.")),
-        _text("withdrawn_reason", _("Why its author withdrew it.")),
-        _time("created_at", _("When it was sent (ISO 8601 with offset).")),
-    ), lambda: select(Comment.id, Comment.receipt, Comment.draft_id, Comment.version_number,
-                      Comment.clause_key, Comment.status, _unless_hidden(User.name),
-                      _unless_hidden(Comment.on_behalf_of), _unless_hidden(Comment.body),
-                      _unless_hidden(Comment.proposed_wording), Comment.hidden_reason,
-                      Comment.withdrawn_reason, Comment.created_at)
-       .join(User, User.id == Comment.author_id).order_by(Comment.id)),
+        _int("id", Comment.id, _("Number of the comment on the portal.")),
+        _text("receipt", Comment.receipt, _("The receipt number its author received.")),
+        _int("draft_id", Comment.draft_id, _("The draft it belongs to.")),
+        _int("version", Comment.version_number, _("Number of the version commented on.")),
+        _text("clause_key", Comment.clause_key,
+              _("Key of the clause commented on; empty for the whole draft.")),
+        _text("status", Comment.status,
+              _("published, hidden (by a moderator) or withdrawn (by its author).")),
+        _text("author", _unless_hidden(User.name),
+              _("Name of the author as shown on the portal (empty if hidden).")),
+        _text("on_behalf_of", _unless_hidden(Comment.on_behalf_of),
+              _("Organisation the author speaks for, if any.")),
+        _text("body", _unless_hidden(Comment.body), _("The comment (empty if hidden).")),
+        _text("proposed_wording", _unless_hidden(Comment.proposed_wording),
+              _("New wording proposed for the clause, if any.")),
+        _text("hidden_reason", Comment.hidden_reason, _("Why a moderator hid it.")),
+        _text("withdrawn_reason", Comment.withdrawn_reason, _("Why its author withdrew it.")),
+        _time("created_at", Comment.created_at, _("When it was sent (ISO 8601 with offset).")),
+    ), lambda query: query.join(User, User.id == Comment.author_id).order_by(Comment.id)),
     Dataset("answers", _("The state body's answer to each comment, once the summary of its "
                          "round is published."), (
-        _int("comment_id", _("The comment answered.")),
-        _int("draft_id", _("The draft it belongs to.")),
-        _text("decision", _("accepted, partially_accepted, rejected or not_applicable.")),
-        _text("reasoning", _("The reasoning of the decision.")),
-        _time("answered_at", _("When the answer was last changed before publication.")),
-    ), lambda: select(Response.comment_id, Comment.draft_id, Response.decision,
-                      Response.reasoning, Response.updated_at)
-       .join(Comment, Comment.id == Response.comment_id)
+        _int("comment_id", Response.comment_id, _("The comment answered.")),
+        _int("draft_id", Comment.draft_id, _("The draft it belongs to.")),
+        _text("decision", Response.decision,
+              _("accepted, partially_accepted, rejected or not_applicable.")),
+        _text("reasoning", Response.reasoning, _("The reasoning of the decision.")),
+        _time("answered_at", Response.updated_at,
+              _("When the answer was last changed before publication.")),
+    ), lambda query: query.join(Comment, Comment.id == Response.comment_id)
        .where(Comment.status == CommentStatus.PUBLISHED,
               exists().where(FeedbackSummary.consultation_id == Comment.consultation_id))
        .order_by(Response.comment_id)),
     Dataset("summaries", _("Every published feedback summary, corrections included."), (
-        _int("id", _("Number of the summary on the portal.")),
-        _int("draft_id", _("The draft it belongs to.")),
-        _int("round", _("The comment period it closes.")),
-        _int("revision", _("1, or the number of a correction.")),
-        _int("corrects_id", _("The summary a correction replaces.")),
-        _text("correction_reason", _("Why it was corrected.")),
-        _time("published_at", _("When it was published (ISO 8601 with offset).")),
-    ), lambda: select(FeedbackSummary.id, FeedbackSummary.draft_id, Consultation.round,
-                      FeedbackSummary.revision, FeedbackSummary.corrects_id,
-                      FeedbackSummary.correction_reason, FeedbackSummary.published_at)
-       .join(Consultation, Consultation.id == FeedbackSummary.consultation_id)
+        _int("id", FeedbackSummary.id, _("Number of the summary on the portal.")),
+        _int("draft_id", FeedbackSummary.draft_id, _("The draft it belongs to.")),
+        _int("round", Consultation.round, _("The comment period it closes.")),
+        _int("revision", FeedbackSummary.revision, _("1, or the number of a correction.")),
+        _int("corrects_id", FeedbackSummary.corrects_id, _("The summary a correction replaces.")),
+        _text("correction_reason", FeedbackSummary.correction_reason,
+              _("Why it was corrected.")),
+        _time("published_at", FeedbackSummary.published_at,
+              _("When it was published (ISO 8601 with offset).")),
+    ), lambda query: query.join(Consultation, Consultation.id == FeedbackSummary.consultation_id)
        .order_by(FeedbackSummary.id)),
 )}
 
