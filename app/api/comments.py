@@ -11,6 +11,7 @@ from app.api.deps import (
     CommentDep, CurrentUser, DraftDep, DrafterOfComment, ModeratorOfComment, Viewer,
 )
 from app.api.ratelimits import CommentLimit, FlagLimit, SupportLimit
+from app.api.uploads import json_object
 from app.db import DbSession
 from app.errors import InvalidInput
 from app.models import Comment, User
@@ -24,7 +25,7 @@ from app.services import comments as comments_service
 from app.services import drafts as drafts_service
 from app.services import moderation as moderation_service
 from app.services import responses as responses_service
-from app.services.attachments import AttachmentTooLarge, TooManyAttachments, Upload
+from app.services.attachments import TooManyAttachments, Upload
 
 router = APIRouter(tags=["comments"])
 
@@ -63,31 +64,21 @@ async def read_comment_request(request: Request) -> tuple[dict[str, Any], FormDa
                 raise TooManyAttachments(n=attachments_service.MAX_FILES) from None
             raise
         return {k: v for k, v in form.items() if isinstance(v, str)}, form
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidInput("The request body must be JSON or a multipart form.") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object.")
-    return body, None
+    return await json_object(request), None
 
 
 def uploads_from(form: FormData | None) -> list[Upload]:
-    """The files of the ``files`` field, each read no further than the size limit."""
+    """The files of the ``files`` field, each read no further than one byte past the size
+    limit (``attachments.check`` then refuses too many or too large files)."""
     if form is None:
         return []
     parts = [p for p in form.getlist("files")
              if isinstance(p, UploadFile) and (p.filename or p.size)]
-    if len(parts) > attachments_service.MAX_FILES:
-        raise TooManyAttachments(n=attachments_service.MAX_FILES)
     uploads = []
-    for part in parts:
+    for part in parts[:attachments_service.MAX_FILES + 1]:
         part.file.seek(0)
-        data = part.file.read(attachments_service.MAX_BYTES + 1)
-        if len(data) > attachments_service.MAX_BYTES:
-            name = part.filename
-            raise AttachmentTooLarge(name=name, mb=attachments_service.MAX_BYTES // (1024 * 1024))
-        uploads.append(Upload(filename=part.filename or "", data=data))
+        uploads.append(Upload(filename=part.filename or "",
+                              data=part.file.read(attachments_service.MAX_BYTES + 1)))
     return uploads
 
 

@@ -69,6 +69,11 @@ async def read_payload(request: Request) -> dict[str, Any]:
             data["text"] = {code: data.pop(f"text_{code}") for code in ("ru", "ky")
                             if data.get(f"text_{code}")}
         return data
+    return await json_object(request)
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body, which must be an object."""
     try:
         body = await request.json()
     except ValueError:

@@ -114,8 +114,8 @@ def _render_receipt(request: Request, session: DbSession, comment: Comment,
         "visibility": comments_service.visibility(session=session, viewer=viewer, draft=draft),
         "comment_details": details_service.load(session=session, comments=[comment],
                                                 viewer=viewer),
-        "may_withdraw": is_author and comment.status == "published"
-        and not comments_service.summary_published_for(session=session, comment=comment),
+        "may_withdraw": comments_service.may_withdraw(session=session, user=viewer,
+                                                      comment=comment),
         "values": values or {"reason": ""}, "error": error.detail() if error else None,
         "page_path": f"/comments/{comment.id}/receipt",
     }, status_code=error.status_code if error else 200)

@@ -9,7 +9,7 @@ from app.errors import InvalidInput, NotAuthenticated, TalkuuError
 from app.models import User
 from app.pages.deps import PageForm, PageViewer, attempt, redirect, require_csrf
 from app.pages.drafts import comment_paths
-from app.services import comment_details as details_service
+from app.services import attachments as attachments_service
 from app.services import moderation as moderation_service
 from app.templating import render
 
@@ -22,7 +22,9 @@ def _render_queue(request: Request, session: DbSession, moderator: User, *,
     comments = [item.comment for item in items]
     return render(request, "moderation/index.html", {
         "items": items, "paths": comment_paths(session, comments),
-        "comment_details": details_service.load(session=session, comments=comments),
+        # The queue shows the comments' files, nothing else of their details.
+        "attachments": attachments_service.by_comment(session=session,
+                                                      comment_ids=[c.id for c in comments]),
         "error": error.detail() if error else None,
     }, status_code=error.status_code if error else 200)
 

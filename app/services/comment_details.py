@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.models import (
     Clause, Comment, CommentAttachment, CommentFlag, CommentStatus, CommentSupport, Consultation,
-    Draft, DraftOutcome, User,
+    Draft, User,
 )
 from app.services import attachments as attachments_service
+from app.services import comments as comments_service
 from app.services import grouping as grouping_service
 from app.services import workspace as workspace_service
 from app.services.diffing import diff_text
@@ -130,7 +131,7 @@ def _open_rounds(session: Session, ids: set[int]) -> set[int]:
     rows = session.execute(select(Consultation, Draft.outcome)
                            .join(Draft, Draft.id == Consultation.draft_id)
                            .where(Consultation.id.in_(sorted(ids)))).tuples()
-    return {c.id for c, outcome in rows if outcome is DraftOutcome.PENDING and c.is_open(now)}
+    return {c.id for c, outcome in rows if comments_service.accepts_comments(c, outcome, now)}
 
 
 def _redlines(session: Session, comments: Sequence[Comment]) -> dict[int, list[Op]]:

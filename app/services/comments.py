@@ -4,6 +4,7 @@ reading, hiding.  A comment is never edited once submitted."""
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import exists, func, select, update
@@ -74,6 +75,14 @@ def required_reason(value: str | None, missing: str) -> str:
     return reason
 
 
+def accepts_comments(consultation: Consultation | None, outcome: DraftOutcome | None,
+                     moment: datetime) -> bool:
+    """Whether a round takes comments and support at ``moment``: open, and its draft neither
+    adopted nor withdrawn."""
+    return (consultation is not None and outcome is DraftOutcome.PENDING
+            and consultation.is_open(moment))
+
+
 def require_verified_citizen(user: User, refusal: str) -> None:
     """Citizens' accounts with a confirmed email only (403 otherwise)."""
     if user.role is not Role.CITIZEN:
@@ -114,10 +123,8 @@ def submit_comment(
     attachments: Sequence[attachments_service.Upload] = (),
 ) -> Comment:
     """Accept a comment on the draft or one clause while the period is open; give a receipt."""
-    if author.role is not Role.CITIZEN:
-        raise Forbidden("Only citizens' accounts can comment; officials answer comments.")
-    if author.email_verified_at is None:
-        raise EmailNotVerified()
+    require_verified_citizen(author,
+                             "Only citizens' accounts can comment; officials answer comments.")
     body_text = _clean(body, MAX_BODY_CHARS, "The comment is too long ({n} characters at most).")
     if body_text is None:
         raise InvalidInput("The comment is empty.")
@@ -128,8 +135,7 @@ def submit_comment(
     quoted = _clean(quote, MAX_QUOTE_CHARS, "The quote is too long ({n} characters at most).")
     files = attachments_service.check(attachments)
     consultation = consultations_service.latest(session=session, draft=draft)
-    if (consultation is None or draft.outcome is not DraftOutcome.PENDING
-            or not consultation.is_open(clock.now())):
+    if not accepts_comments(consultation, draft.outcome, clock.now()):
         raise ConsultationClosed()
     clause_key = (clause_key or "").strip() or None
     clause = None
@@ -233,6 +239,13 @@ def summary_published_for(*, session: Session, comment: Comment) -> bool:
         FeedbackSummary.consultation_id == comment.consultation_id))))
 
 
+def may_withdraw(*, session: Session, user: User | None, comment: Comment) -> bool:
+    """Whether ``user`` can withdraw ``comment`` now (the refusals are ``withdraw_comment``'s)."""
+    return (user is not None and comment.author_id == user.id
+            and comment.status is CommentStatus.PUBLISHED
+            and not summary_published_for(session=session, comment=comment))
+
+
 def withdraw_comment(*, session: Session, actor: User, comment: Comment,
                      reason: str) -> Comment:
     """The author takes their comment back, with a public reason; the record stays."""
@@ -256,8 +269,7 @@ def _supportable(session: Session, user: User, comment: Comment) -> None:
         raise CommentNotSupportable()
     consultation = session.get(Consultation, comment.consultation_id)
     draft = session.get(Draft, comment.draft_id)
-    if (consultation is None or draft is None or draft.outcome is not DraftOutcome.PENDING
-            or not consultation.is_open(clock.now())):
+    if not accepts_comments(consultation, draft.outcome if draft else None, clock.now()):
         raise ConsultationClosed()
 
 
@@ -334,10 +346,27 @@ def visibility(*, session: Session, viewer: User | None, draft: Draft) -> Visibi
     return Visibility(published_rounds=rounds, privileged=sees_private_answers(viewer, draft))
 
 
-def counts_by_clause(comments: Sequence[Comment]) -> dict[str | None, int]:
-    """Visible (published) comments per clause key (None: the draft as a whole)."""
-    counts: dict[str | None, int] = {}
-    for comment in comments:
-        if comment.status is CommentStatus.PUBLISHED:
-            counts[comment.clause_key] = counts.get(comment.clause_key, 0) + 1
-    return counts
+@dataclass(frozen=True)
+class CommentForms:
+    """What a page showing one version of a draft offers for commenting."""
+
+    read_only: bool  # an earlier version no open round is on: for reading, no forms at all
+    round_version_id: int | None  # the version the open round is on; None: no round is open
+    on_clauses: bool  # the shown version's clauses take comments (those the round covers)
+    on_draft: bool  # the draft as a whole takes comments
+    for_viewer: bool  # the forms are offered: to citizens, and to visitors who may sign in
+
+
+def comment_forms(*, viewer: User | None, draft: Draft, consultation: Consultation | None,
+                  version: Version) -> CommentForms:
+    """The forms a page of ``draft`` showing ``version`` offers: by the same rules as
+    :func:`submit_comment`, comments go to the version of the open round, from citizens."""
+    open_round = consultation if accepts_comments(consultation, draft.outcome,
+                                                  clock.now()) else None
+    on_clauses = open_round is not None and open_round.version_id == version.id
+    read_only = version.number != draft.current_version and not on_clauses
+    return CommentForms(
+        read_only=read_only, round_version_id=open_round.version_id if open_round else None,
+        on_clauses=on_clauses,
+        on_draft=not read_only and open_round is not None and open_round.covers(None),
+        for_viewer=viewer is None or viewer.role is Role.CITIZEN)

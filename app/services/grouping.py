@@ -125,8 +125,9 @@ def _locked(session: Session, ids: Iterable[int]) -> list[Comment]:
         .with_for_update(key_share=True).execution_options(populate_existing=True)))
 
 
-def assign_group(*, session: Session, comment: Comment) -> CommentGroup | None:
-    """Index the just-flushed ``comment`` and put it in the group of its twins, if any."""
+def assign_group(*, session: Session, comment: Comment) -> int | None:
+    """Index the just-flushed ``comment`` and put it in the group of its twins, if any (the
+    group's id is returned)."""
     normal = normalise(comment_text(comment))
     own = shingles(normal)
     if not own:
@@ -139,12 +140,13 @@ def assign_group(*, session: Session, comment: Comment) -> CommentGroup | None:
     if not found:
         session.flush()
         return None
+    # A bucket is per clause, yet two clauses' buckets may collide: the clause is checked too.
+    same_clause = (Comment.clause_key.is_(None) if comment.clause_key is None
+                   else Comment.clause_key == comment.clause_key)
     candidates = session.scalars(select(Comment).where(
-        Comment.id.in_(found), Comment.status == CommentStatus.PUBLISHED))
+        Comment.id.in_(found), Comment.status == CommentStatus.PUBLISHED, same_clause))
     twins: list[tuple[float, Comment]] = []
     for candidate in candidates:
-        if candidate.clause_key != comment.clause_key:
-            continue
         other = normalise(comment_text(candidate))
         score = 1.0 if other == normal else jaccard(own, shingles(other))
         if score >= THRESHOLD:
@@ -156,23 +158,21 @@ def assign_group(*, session: Session, comment: Comment) -> CommentGroup | None:
     locked = _locked(session, [c.id for _score, c in twins])
     by_id = {c.id: c for c in locked}
     ordered = [by_id[c.id] for _score, c in twins if c.id in by_id]
-    grouped = next((c for c in ordered if c.group_id is not None), None)
-    if grouped is not None:
-        group = session.get(CommentGroup, grouped.group_id)
-    else:
+    group_id = next((c.group_id for c in ordered if c.group_id is not None), None)
+    if group_id is None:
         # The oldest twin stands for the new group: its text came first.
         first = min(ordered, key=lambda c: (c.created_at, c.id))
         group = CommentGroup(consultation_id=comment.consultation_id,
                              representative_id=first.id, created_at=clock.now())
         session.add(group)
         session.flush()
-    assert group is not None
-    comment.group_id = group.id
+        group_id = group.id
+    comment.group_id = group_id
     for twin in ordered:
         if twin.group_id is None:
-            twin.group_id = group.id
+            twin.group_id = group_id
     session.flush()
-    return group
+    return group_id
 
 
 def group_sizes(*, session: Session, group_ids: Iterable[int]) -> dict[int, tuple[int, int]]:

@@ -15,9 +15,6 @@ from app.models import Comment, CommentFlag, CommentStatus, Draft, FlagResolutio
 from app.services import audit as audit_service
 from app.services import comments as comments_service
 
-MAX_FLAG_REASON_CHARS = 2_000
-
-
 class AlreadyFlagged(Conflict):
     code = "already_flagged"
     message = "You have already reported this comment; a moderator will look at it."
