@@ -92,12 +92,19 @@ def limit_flagging(request: Request, sessions: SideSessions) -> None:
     _count(sessions, "flag", Subject(account=_credential(request), address=_address(request)))
 
 
+def limit_subscribing(request: Request, sessions: SideSessions,
+                      email: Annotated[str | None, Depends(_submitted_email)]) -> None:
+    """Alert subscriptions per address subscribed and per network address."""
+    _count(sessions, "alert_subscribe", Subject(account=email, address=_address(request)))
+
+
 AccountEmailLimit = Depends(limit_account_email)
 SignInLimit = Depends(limit_sign_in)
 RegistrationLimit = Depends(limit_registration)
 CommentLimit = Depends(limit_commenting)
 SupportLimit = Depends(limit_supporting)
 FlagLimit = Depends(limit_flagging)
+SubscribeLimit = Depends(limit_subscribing)
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -139,4 +146,10 @@ def page_limit_account_email(request: Request, sessions: SideSessions,
 PageAccountEmailLimit = Depends(page_limit_account_email)
 PageSignInLimit = Depends(page_limit_sign_in)
 PageRegistrationLimit = Depends(page_limit_registration)
+def page_limit_subscribing(request: Request, sessions: SideSessions,
+                           email: Annotated[str | None, Depends(_submitted_email)]) -> None:
+    _defer(request, lambda: limit_subscribing(request, sessions, email))
+
+
 PageCommentLimit = Depends(page_limit_commenting)
+PageSubscribeLimit = Depends(page_limit_subscribing)

@@ -1,30 +1,17 @@
 """Email alerts through the API: POST /api/v1/subscriptions, then confirm and unsubscribe with
 the tokens of the links emailed. No account is needed; the address proves itself."""
 
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.api.ratelimits import _address, _count, _defer, _submitted_email
-from app.db import DbSession, SideSessions
+from app.api.ratelimits import SubscribeLimit
+from app.db import DbSession
 from app.i18n import current_language, gettext_
 from app.models import AlertEvent, AlertFrequency
 from app.services import alerts as alerts_service
-from app.services.ratelimit import Subject
 
 router = APIRouter(prefix="/subscriptions", tags=["alerts"])
-
-
-def limit_subscribing(request: Request, sessions: SideSessions,
-                      email: Annotated[str | None, Depends(_submitted_email)]) -> None:
-    """Subscriptions per address subscribed and per network address."""
-    _count(sessions, "alert_subscribe", Subject(account=email, address=_address(request)))
-
-
-def page_limit_subscribing(request: Request, sessions: SideSessions,
-                           email: Annotated[str | None, Depends(_submitted_email)]) -> None:
-    _defer(request, lambda: limit_subscribing(request, sessions, email))
 
 
 class SubscriptionCreate(BaseModel):
@@ -46,7 +33,7 @@ class SubscriptionStatus(BaseModel):
 
 
 @router.post("", status_code=202, response_model=SubscriptionStatus,
-             dependencies=[Depends(limit_subscribing)])
+             dependencies=[SubscribeLimit])
 def subscribe(payload: SubscriptionCreate, session: DbSession) -> SubscriptionStatus:
     """Ask for alerts; nothing is sent until the emailed link is confirmed."""
     alerts_service.subscribe(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.api.ratelimits import raise_if_limited
-from app.api.subscriptions import page_limit_subscribing
+from app.api.ratelimits import PageSubscribeLimit
 from app.db import DbSession
 from app.errors import TalkuuError
 from app.i18n import current_language
@@ -50,7 +50,7 @@ def alerts_form(request: Request, session: DbSession,
         "events": [e.value for e in AlertEvent]}, sent=sent == "1")
 
 
-@router.post("/alerts", dependencies=[Depends(page_limit_subscribing), Depends(require_csrf)])
+@router.post("/alerts", dependencies=[PageSubscribeLimit, Depends(require_csrf)])
 def alerts_subscribe(request: Request, session: DbSession, form: PageForm) -> Response:
     """Record the subscription, email the confirmation link, say so."""
     values: dict[str, object] = {name: field(form, name) for name in
