@@ -20,8 +20,8 @@ import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import get_settings
+from app.db import READ_METHODS
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNGATED_PREFIXES = ("/static/",)
 
 

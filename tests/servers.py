@@ -132,6 +132,17 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+async def bearer_tokens(base: str, emails: list[str]) -> list[str]:
+    """Bearer tokens of the accounts ``emails`` (password PASSWORD), asked for at once."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        async def token(email: str) -> str:
+            answer = await client.post("/api/v1/auth/token",
+                                       data={"username": email, "password": PASSWORD})
+            answer.raise_for_status()
+            return answer.json()["access_token"]
+        return list(await asyncio.gather(*(token(e) for e in emails)))
+
+
 def populate(url: str, citizens: int) -> tuple[int, list[str]]:
     """A draft whose round is open, and ``citizens`` verified accounts: (draft id, emails)."""
     engine = create_engine(url)

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import Comment
-from tests.servers import PASSWORD, engine_for, own_database, populate, run, run_async, serving
+from tests.servers import (
+    bearer_tokens, engine_for, own_database, populate, run, run_async, serving,
+)
 
 CITIZENS = 50
 
@@ -31,16 +33,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
             yield {"url": url, "engine": engine, "base": base, "draft_id": draft_id,
                    "emails": emails}
         engine.dispose()
-
-
-async def _tokens(base: str, emails: list[str]) -> list[str]:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        async def token(email: str) -> str:
-            answer = await client.post("/api/v1/auth/token",
-                                       data={"username": email, "password": PASSWORD})
-            answer.raise_for_status()
-            return answer.json()["access_token"]
-        return list(await asyncio.gather(*(token(e) for e in emails)))
 
 
 async def _submit_all(base: str, draft_id: int, jobs: list[tuple[str, str]]) -> list[httpx.Response]:
@@ -69,7 +61,7 @@ def _stored(world: dict[str, object], receipts: list[str]) -> dict[str, str]:
 
 def test_two_hundred_concurrent_comments_from_fifty_accounts(world: dict[str, object]) -> None:
     emails: list[str] = world["emails"]  # type: ignore[assignment]
-    tokens = run_async(_tokens(world["base"], emails))  # type: ignore[arg-type]
+    tokens = run_async(bearer_tokens(world["base"], emails))  # type: ignore[arg-type]
     jobs = [(tokens[n % CITIZENS], f"Замечание {n}: уточнить понятие потребителя")
             for n in range(200)]
     answers = run_async(_submit_all(world["base"], world["draft_id"], jobs))  # type: ignore[arg-type]
@@ -89,7 +81,7 @@ def test_two_hundred_concurrent_comments_from_fifty_accounts(world: dict[str, ob
 def test_a_burst_over_the_limit_gets_429_and_loses_nothing_accepted(
         world: dict[str, object]) -> None:
     # One account sends twice its limit (30 comments in 10 minutes) at once.
-    (token,) = run_async(_tokens(world["base"], ["citizen49@example.kg"]))  # type: ignore[arg-type]
+    (token,) = run_async(bearer_tokens(world["base"], ["citizen49@example.kg"]))  # type: ignore[arg-type]
     with Session(world["engine"]) as session:  # type: ignore[arg-type]
         before = session.scalar(select(func.count()).select_from(Comment))
     jobs = [(token, f"Кампания {n}") for n in range(60)]

@@ -24,8 +24,9 @@ from app.services import auth as auth_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
 from app.services import organizations as organizations_service
-from tests.servers import LAW, PASSWORD, engine_for, own_database, run, run_async, serving
-from tests.test_concurrent_comments import _tokens
+from tests.servers import (
+    LAW, PASSWORD, bearer_tokens, engine_for, own_database, run, run_async, serving,
+)
 
 RACES = 6  # drafts whose summary two drafters publish at once
 COMMENT_LIMIT = 30  # the "comment" policy: 30 per account in 10 minutes
@@ -80,7 +81,7 @@ def _wait_for_a_fresh_window(window: int = 600, room: float = 30.0) -> None:
 
 def test_rate_limits_are_one_limit_across_processes(world: dict[str, object]) -> None:
     first, second = world["bases"]  # type: ignore[misc]
-    (token,) = run_async(_tokens(first, ["limited@example.kg"]))
+    (token,) = run_async(bearer_tokens(first, ["limited@example.kg"]))
     _wait_for_a_fresh_window()
     statuses = []
     for n in range(COMMENT_LIMIT + 6):
@@ -150,7 +151,7 @@ async def _publish_at_once(bases: tuple[str, str], tokens: list[str],
 def test_two_drafters_publishing_at_once_give_one_publication(
         world: dict[str, object]) -> None:
     bases: tuple[str, str] = world["bases"]  # type: ignore[assignment]
-    tokens = [run_async(_tokens(base, [f"drafter{n}@mineconom.kg"]))[0]
+    tokens = [run_async(bearer_tokens(base, [f"drafter{n}@mineconom.kg"]))[0]
               for base, n in zip(bases, (1, 2), strict=True)]
     for draft_id in world["closed_drafts"]:  # type: ignore[attr-defined]
         answers = run_async(_publish_at_once(bases, tokens, draft_id))

@@ -9,6 +9,7 @@ from app.api.deps import DraftDep
 from app.db import DbSession
 from app.errors import VersionNotFound
 from app.models import Comment, Draft, DraftStatus, Role, User
+from app.pages import redline as redline_view
 from app.pages import views
 from app.pages.deps import PageViewer
 from app.services import comment_details as details_service
@@ -86,21 +87,21 @@ def draft_page(
     comments = comments_service.list_comments(session=session, draft=draft)
     placement = views.place_comments(session=session, draft=draft, comments=comments,
                                      version=shown, versions=versions)
-    # Comments attach to the version of the open round: its forms are offered there only.
-    consulted_id = info.consultation.version_id if info.is_open and info.consultation else None
-    is_current = shown.number == draft.current_version
-    read_only = not is_current and shown.id != consulted_id
+    forms = comments_service.comment_forms(viewer=viewer, draft=draft,
+                                           consultation=info.consultation, version=shown)
     tree = views.clause_tree(
         clauses=drafts_service.get_clauses(session=session, version=shown),
         language=language, comments=placement.by_key, consultation=info.consultation,
-        open_now=shown.id == consulted_id)
+        open_now=forms.on_clauses)
     bilingual = view == "side-by-side" and all(
         code in shown.languages for code in views.BILINGUAL)
     role = staff_role(viewer, draft)
     return render(request, "drafts/detail.html", {
         "info": info, "draft": draft, "tree": tree, "text_lang": language,
-        "shown": shown, "versions": versions, "is_current": is_current, "read_only": read_only,
-        "consulted_version": next((v.number for v in versions if v.id == consulted_id), None),
+        "shown": shown, "versions": versions, "is_current": shown.number == draft.current_version,
+        "forms": forms,
+        "consulted_version": next((v.number for v in versions
+                                   if v.id == forms.round_version_id), None),
         "bilingual_rows": views.parallel_rows(tree) if bilingual else None,
         "general_comments": placement.by_key.get(None, []), "placement": placement,
         "comment_total": views.published_count(comments),
@@ -109,11 +110,9 @@ def draft_page(
         "comment_details": details_service.load(session=session, comments=comments,
                                                 viewer=viewer, draft_id=draft.id),
         # An earlier version is for reading: no forms at all, moderation included.
-        "staff_role": None if read_only else role, "workspace_link": role is Role.DRAFTER,
+        "staff_role": None if forms.read_only else role, "workspace_link": role is Role.DRAFTER,
         "following": follows_service.is_following(session=session, user=viewer, draft=draft),
         "outcome": outcomes_service.get_record(session=session, draft=draft),
-        "can_comment_generally": not read_only and info.is_open
-        and info.consultation is not None and info.consultation.covers(None),
     })
 
 
@@ -132,16 +131,18 @@ def redline_page(
     from_ = from_ or max(1, to - 1)
     if from_ not in by_number or to not in by_number:
         raise VersionNotFound()
-    shared = comparison_service.shared_languages(by_number[from_], by_number[to])
-    old, new, language, diff = comparison_service.compare(
-        session=session, draft=draft, from_number=from_, to_number=to,
-        language=text or views.preferred_language(shared))
+    old, new = by_number[from_], by_number[to]
+    shared = comparison_service.shared_languages(old, new)
+    language, diff = comparison_service.compare_versions(
+        session=session, old=old, new=new, language=text or views.preferred_language(shared))
     low, high = sorted((old.number, new.number))
+    # Of the draft's facts this page shows only its status: no need for the whole overview.
+    (state,) = drafts_service.load_states(session=session, drafts=[draft])
     return render(request, "drafts/diff.html", {
-        "info": views.overview(session=session, draft=draft), "draft": draft,
-        "versions": versions, "old": by_number[old.number], "new": by_number[new.number],
+        "status": state.status(), "draft": draft,
+        "versions": versions, "old": old, "new": new,
         "text_lang": language, "languages": shared, "view": view or "inline",
-        "redline": views.redline(diff),
+        "redline": redline_view.redline(diff),
         "notes": [v for v in versions if low < v.number <= high],
     })
 

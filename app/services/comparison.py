@@ -144,8 +144,15 @@ def compare(*, session: Session, draft: Draft, from_number: int | None, to_numbe
     from_number = from_number or max(1, to_number - 1)
     old = drafts_service.get_version(session=session, draft=draft, number=from_number)
     new = drafts_service.get_version(session=session, draft=draft, number=to_number)
+    return old, new, *compare_versions(session=session, old=old, new=new, language=language)
+
+
+def compare_versions(*, session: Session, old: VersionInfo | Version, new: VersionInfo | Version,
+                     language: str | None = None) -> tuple[str, diffing.VersionDiff]:
+    """The language compared in and the comparison of two versions already at hand (a page
+    with :func:`list_versions` need not load their texts again)."""
     lang = common_language(old, new, language)
-    return old, new, lang, _diff(_Snapshots(session), old, new, lang)
+    return lang, _diff(_Snapshots(session), old, new, lang)
 
 
 def _step(snapshots: _Snapshots, old: VersionInfo, new: VersionInfo) -> dict[str, str]:

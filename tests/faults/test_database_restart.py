@@ -12,8 +12,8 @@ import pytest
 
 from app.db import get_engine
 from tests.faults.cluster import require_pg_bin, throwaway_cluster
-from tests.faults.world import check_nothing_lost_or_half_written, tokens
-from tests.servers import populate, run, run_async, serving
+from tests.faults.world import check_nothing_lost_or_half_written
+from tests.servers import bearer_tokens, populate, run, run_async, serving
 
 pytestmark = pytest.mark.skipif(get_engine().dialect.name != "postgresql",
                                 reason="restarting the database is a PostgreSQL matter")
@@ -87,7 +87,8 @@ def test_the_app_answers_503_while_postgres_restarts_and_recovers_by_itself() ->
         draft_id, emails = populate(url, 6)
         with serving(url, "--workers", "2") as base:
             seen = Seen()
-            recovery = run_async(_scenario(cluster, base, draft_id, tokens(base, emails), seen))
+            tokens = run_async(bearer_tokens(base, emails))
+            recovery = run_async(_scenario(cluster, base, draft_id, tokens, seen))
 
         statuses = Counter(a[2] for a in seen.answers)
         assert not [a for a in seen.answers if a[2] >= 500 and a[2] != 503], statuses

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from tests.faults.world import Surge, check_nothing_lost_or_half_written, tokens
-from tests.servers import Server, own_database, populate, run, run_async
+from tests.faults.world import Surge, check_nothing_lost_or_half_written
+from tests.servers import Server, bearer_tokens, own_database, populate, run, run_async
 
 CITIZENS = 16
 
@@ -20,7 +20,7 @@ def test_kill_9_in_the_middle_of_a_surge_loses_nothing_acknowledged(
         draft_id, emails = populate(url, CITIZENS)
         server = Server(url)
         try:
-            surge = Surge(server.base, draft_id, tokens(server.base, emails))
+            surge = Surge(server.base, draft_id, run_async(bearer_tokens(server.base, emails)))
 
             def killer() -> None:
                 # Kill once the surge is well under way, with requests in flight.

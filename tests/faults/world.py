@@ -1,5 +1,5 @@
-"""What the fault tests share: a draft open for comments, citizens with tokens, a server
-process the test may kill, and a surge of comments that remembers what was acknowledged."""
+"""What the fault tests share besides tests/servers.py: a surge of comments that remembers
+what was acknowledged, and the check that nothing acknowledged was lost or half-written."""
 
 import asyncio
 from collections.abc import Callable
@@ -10,13 +10,6 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, Comment, OutboxMessage
-from tests.servers import PASSWORD
-
-
-def tokens(base: str, emails: list[str]) -> list[str]:
-    with httpx.Client(base_url=base, timeout=60) as client:
-        return [client.post("/api/v1/auth/token", data={"username": e, "password": PASSWORD})
-                .json()["access_token"] for e in emails]
 
 
 @dataclass
