@@ -25,20 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-WORDS = """потребитель потребителя потребителей потребителям права право прав защита защиты
-налог налога налогов налоговый предприниматель предпринимателей предпринимателям срок сроки
-срока статья статьи пункт пункта закон закона законы штраф штрафа штрафов лицензия лицензии
-вода воды водоснабжение тариф тарифа тарифов земля земли участок участка договор договора
-гражданин граждан гражданам орган органа органы услуга услуги услуг порядок порядка
-предлагаю уточнить исключить дополнить изложить редакции считаем необходимо норма нормы
-противоречит конституции коррупционные риски бизнес малый средний государственный
-муниципальный бюджет бюджета финансирование отчет отчета мыйзам мыйзамдын мыйзамга берене
-беренеси бөлүк бөлүгү өкүлү өкмөт өкмөттүн түшүндүрмө түшүнүк керектөөчү керектөөчүлөрдүн
-жаран жарандар жарандардын укук укуктары мөөнөт мөөнөтү салык салыктар салыгы ишкер
-ишкерлер ишкердик жер жерлер суу сууга тариф келишим келишими уюм уюмдар мамлекеттик
-муниципалдык кызмат кызматтар сунуштайм өзгөртүү кошумча алып салуу жоболор жобо""".split()
-SYNTHETIC = 20_000  # rare words: "термин1" ... "термин20000"
+from seeding import body_sql, create_database, drop_database, percentile, vocabulary
 
 QUERIES = ["потребителей", "налоговых", "предпринимателю", "водоснабжения", "лицензий",
            "штрафы", "коррупционных", "мыйзамдын", "өкүлү", "керектөөчүлөрдүн", "мөөнөтү",
@@ -46,30 +35,9 @@ QUERIES = ["потребителей", "налоговых", "предприни
            "термин19999", "термин77 термин78", "конституции", "предлагаю"]
 
 
-def _create_database(host: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(host=host, user="postgres", dbname="postgres",
-                         autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(host: str, name: str) -> None:
-    """Drop the bench's database, after closing the app's pooled connections to it."""
-    import psycopg
-
-    from app.db import get_engine
-
-    get_engine().dispose()
-    with psycopg.connect(host=host, user="postgres", dbname="postgres",
-                         autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def seed(*, host: str, name: str, comments: int, drafts: int = 100) -> None:
     """A fresh database ``name`` with ``drafts`` open drafts and ``comments`` comments."""
-    _create_database(host, name)
+    create_database(host, name)
     os.environ["TALKUU_DATABASE_URL"] = f"postgresql+psycopg://postgres@/{name}?host={host}"
     os.environ["TALKUU_ENV"] = "test"
     import psycopg
@@ -107,7 +75,7 @@ def seed(*, host: str, name: str, comments: int, drafts: int = 100) -> None:
                                             closes_at=now + timedelta(days=30))
         session.commit()
         author_id = citizen.id
-    vocabulary = WORDS + [f"термин{i}" for i in range(1, SYNTHETIC + 1)]
+    words = vocabulary()
     with psycopg.connect(host=host, user="postgres", dbname=name) as connection:
         connection.execute("""
             CREATE TEMP TABLE target AS
@@ -116,19 +84,15 @@ def seed(*, host: str, name: str, comments: int, drafts: int = 100) -> None:
         batch = 100_000
         for start in range(0, comments, batch):
             stop = min(comments, start + batch) - 1
-            # Real words first in the vocabulary and random()^3: a few words are very common,
-            # the synthetic ones rare, as in real text.
-            connection.execute("""
+            connection.execute(f"""
                 INSERT INTO comment (receipt, draft_id, consultation_id, version_id,
                                      version_number, author_id, body, status, created_at)
                 SELECT 'BENCH-' || g, t.draft_id, t.consultation_id, t.version_id, 1, %(author)s::int,
-                       (SELECT string_agg((%(vocab)s::text[])[
-                                   1 + floor(%(size)s::int * random() ^ 3)::int], ' ')
-                        FROM generate_series(1, 15 + g %% 3) AS word),
+                       {body_sql("g")},
                        'published', now() - make_interval(secs => g)
                 FROM generate_series(%(start)s::int, %(stop)s::int) g
                 JOIN target t ON t.n = g %% %(drafts)s::int""",
-                {"author": author_id, "vocab": vocabulary, "size": len(vocabulary),
+                {"author": author_id, "vocab": words, "size": len(words),
                  "start": start, "stop": stop, "drafts": drafts})
             connection.commit()
             print(f"  seeded {stop + 1:,} comments ({time.perf_counter() - started:.0f} s)",
@@ -136,11 +100,6 @@ def seed(*, host: str, name: str, comments: int, drafts: int = 100) -> None:
         connection.execute("ANALYZE")
         connection.commit()
     print(f"seeding took {time.perf_counter() - started:.0f} s")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main() -> None:
