@@ -2,6 +2,17 @@
 
 Each entry's hash covers its content and the previous entry's hash, so changing or removing
 any row breaks the chain from that row on, and ``verify`` names the first broken entry.
+
+Chaining needs one writer at a time: two transactions must not both chain onto the same
+entry.  So ``record`` only notes the entry on the session, and the entries of a transaction
+are chained and inserted together at its commit (``before_commit``), after everything else of
+the transaction is flushed: on PostgreSQL the chain's advisory lock is then held only for one
+SELECT, one INSERT and the COMMIT, instead of from the first recorded change to the end of the
+request (which serialised every comment of the database over its whole handling; bench/README.md,
+issue 9).  Every row lock of the transaction is taken before that lock, in every transaction,
+so the lock cannot be part of a deadlock.  An entry recorded inside a savepoint
+(``begin_nested``) is chained at once, as before, so that rolling the savepoint back takes it
+away.  Ids are allocated under the lock, so the chain's order is the order of ids.
 """
 
 import hashlib
@@ -11,13 +22,14 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app import clock
 from app.models import AuditEntry, User
 
 GENESIS = "0" * 64
+PENDING = "talkuu_audit_pending"  # session.info key: entries waiting for the commit
 
 
 def _plain(value: Any) -> Any:
@@ -62,11 +74,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the log in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appends so that two transactions cannot both chain onto the same entry.
-        session.execute(text("SELECT pg_advisory_xact_lock(7247001)"))
-    last_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    """Append one entry to the log in the caller's transaction (written at its commit)."""
     entry = AuditEntry(
         occurred_at=clock.now(),
         actor_id=actor.id if actor else None,
@@ -75,12 +83,46 @@ def record(
         entity_id=str(entity_id),
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
-        prev_hash=last_hash or GENESIS,
     )
-    entry.hash = _digest(entry)
-    session.add(entry)
-    session.flush()
+    if session.in_nested_transaction():
+        _chain(session, [entry])
+    else:
+        session.info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def write_pending(session: Session) -> None:
+    """Chain and insert the entries recorded in this transaction (called at its commit;
+    callable earlier by whoever must read them back before committing)."""
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        session.flush()  # every other change first: its row locks come before the chain's lock
+        _chain(session, pending)
+
+
+def _chain(session: Session, entries: list[AuditEntry]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise appends so that two transactions cannot both chain onto the same entry.
+        session.execute(text("SELECT pg_advisory_xact_lock(7247001)"))
+    last_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    previous = last_hash or GENESIS
+    for entry in entries:
+        entry.prev_hash = previous
+        entry.hash = previous = _digest(entry)
+        session.add(entry)
+        session.flush()  # one at a time: the ids must follow the chain
+
+
+@event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's release is not the commit
+        write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_rollback(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without writing them
+        session.info.pop(PENDING, None)
 
 
 @dataclass

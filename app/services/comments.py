@@ -166,7 +166,6 @@ def submit_comment(
                "body": body_text, "proposed_wording": wording, "on_behalf_of": behalf,
                "quote": quoted, "attachments": [f.filename for f in files]},
     )
-    # After the audit entry: appending to the log serialises submissions (see grouping).
     grouping_service.assign_group(session=session, comment=comment)
     notifications_service.comment_received(session=session, comment=comment)
     # Last, so that nothing after the files are written can fail and leave them behind.
@@ -210,8 +209,6 @@ def list_comments(*, session: Session, draft: Draft,
 
 def _change(session: Session, actor: User, comment: Comment, action: str,
             **changes: object) -> None:
-    # The audit entry is appended first: every writer then takes the log's lock before any
-    # comment row, so two of them never wait on each other in opposite orders.
     audit_service.record(session=session, actor=actor, action=action, entity_type="comment",
                          entity_id=comment.id,
                          before=audit_service.snapshot(comment, *changes),

@@ -131,6 +131,7 @@ def test_drafts_at_every_stage(db):
 
 def test_history_is_audited_in_time_and_the_clock_is_real_again(db):
     demo_service.seed(session=db)
+    db.commit()  # the audit log is written at commit (app/services/audit.py)
     assert audit_service.verify(session=db).ok
     entries = list(db.scalars(select(AuditEntry).order_by(AuditEntry.id)))
     actions = Counter(e.action for e in entries)
