@@ -12,9 +12,20 @@ at most ``writes`` writing and ``reads`` reading requests are inside the app at 
 thread pool and the connection pool are sized above that (``ensure_threads``,
 ``app.db.make_engine``), so whoever holds a lock always finds a thread and a connection.
 A writing request's body is read before it is admitted, so a slow client holds no place.
+
+One client address has at most ``writes_per_client`` of the write places at once; its further
+writes wait for one of its own to finish.  A bot bursting thousands of submissions from one
+address then cannot fill every place and make everybody else queue behind it (issue 9,
+scenario 3); its attempts are still counted and refused by the rate limits.  Behind a reverse
+proxy this needs the client's address from the proxy (``FORWARDED_ALLOW_IPS``, see
+docs/deploy.md), or every request shares the proxy's address and the cap becomes a limit on
+the whole site: it is then better switched off (set it as high as ``max_concurrent_writes``).
 """
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +41,7 @@ class ConcurrencyGate:
         self.app = app
         self._reads: asyncio.Semaphore | None = None
         self._writes: asyncio.Semaphore | None = None
+        self._clients: dict[str, _ClientPlaces] = {}
 
     def _semaphores(self) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
         if self._reads is None or self._writes is None:
@@ -56,8 +68,30 @@ class ConcurrencyGate:
             message = next(replay, None)
             return message if message is not None else await receive()
 
-        async with writes:
+        client = scope.get("client")
+        async with self._client_places(client[0] if client else ""), writes:
             await self.app(scope, replaying_receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _client_places(self, address: str) -> AsyncIterator[None]:
+        places = self._clients.get(address)
+        if places is None:
+            places = self._clients[address] = _ClientPlaces(
+                asyncio.Semaphore(get_settings().max_concurrent_writes_per_client))
+        places.users += 1
+        try:
+            async with places.semaphore:
+                yield
+        finally:
+            places.users -= 1
+            if places.users == 0:
+                del self._clients[address]  # only addresses with a request in hand are kept
+
+
+@dataclass
+class _ClientPlaces:
+    semaphore: asyncio.Semaphore
+    users: int = 0
 
 
 async def _buffered(receive: Receive) -> list[Message]:

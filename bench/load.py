@@ -318,16 +318,22 @@ def main() -> None:
             receipts: list[str] = []
             if "1" not in skip:
                 comment_limit(url, None)
+                peaks = [0.0, 0.0]
                 for clients in levels:
                     comments = asyncio.run(closed_loop(base, path, clients, args.duration,
                                                        tokens))
                     plain = asyncio.run(closed_loop(bare_base, "/bare", clients,
                                                     args.duration))
                     receipts += comments.receipts
+                    peaks = [max(peaks[0], comments.rate(201)), max(peaks[1], plain.rate(201))]
                     print(row(f"1. comments, {clients} clients", comments))
                     print(row(f"1. bare insert, {clients} clients", plain))
                     print(f"| 1. ratio at {clients} clients | "
                           f"{comments.rate(201) / max(plain.rate(201), 1e-9):.2f} | | | | |")
+                # The bare endpoint slows down as clients rise (no admission gate: 40 threads
+                # per process contend), so the best rate of each is compared too.
+                print(f"| 1. ratio of the best rates ({peaks[0]:,.0f}/s vs {peaks[1]:,.0f}/s) | "
+                      f"{peaks[0] / max(peaks[1], 1e-9):.2f} | | | | |")
                 found = stored_receipts(url, receipts)
                 print(f"| 1. acknowledged receipts stored | {found:,} of {len(receipts):,} "
                       f"({len(set(receipts)):,} distinct) | | | | |")

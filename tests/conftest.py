@@ -61,9 +61,11 @@ def database() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_comparison_cache() -> Iterator[None]:
     # Rolled-back tests hand out the same version ids again: never reuse a cached diff.
-    from app.services import comparison
+    from app.services import comparison, ratelimit
 
     comparison.clear_cache()
+    # Nor a refusal remembered from a counter that the rollback took away.
+    ratelimit.forget_refusals()
     yield
 
 

@@ -105,11 +105,12 @@ def create_comment(
     except ValidationError as error:
         raise InvalidInput("Please check the fields: {fields}.", fields=", ".join(sorted(
             {str(e["loc"][0]) for e in error.errors() if e["loc"]}))) from None
+    uploads = uploads_from(form)
     comment = comments_service.submit_comment(
         session=session, author=user, draft=draft, body=payload.body,
         clause_key=payload.clause_key, proposed_wording=payload.proposed_wording,
-        on_behalf_of=payload.on_behalf_of, quote=payload.quote, attachments=uploads_from(form))
-    files = details_service.attachments_of(session=session, comment=comment)
+        on_behalf_of=payload.on_behalf_of, quote=payload.quote, attachments=uploads)
+    files = details_service.attachments_of(session=session, comment=comment) if uploads else []
     return CommentCreated(id=comment.id, receipt=comment.receipt, status=comment.status.value,
                           clause_key=comment.clause_key, created_at=comment.created_at,
                           group_id=comment.group_id,

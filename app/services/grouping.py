@@ -15,14 +15,14 @@ Two texts with Jaccard similarity 0.8 share at least one bucket with probability
 Buckets are computed per clause (the clause key is hashed in), so the same words said about
 two different clauses are two different comments, never one group.
 
-Concurrency: the lookup runs in the submitting transaction, after the comment's audit entry.
-Appending to the audit log serialises writers (an advisory lock on PostgreSQL, the write lock
-on SQLite), so in practice a submission sees every earlier one committed.  Should two identical
-comments ever be grouped at the same instant without seeing each other, both stay alone: the
-next similar comment finds both, and every verified twin without a group is pulled into the
-group it joins, which heals that rare case.  The twins' rows are locked and re-read before
-they are changed (SELECT ... FOR NO KEY UPDATE), so a group set concurrently is joined, not
-overwritten.
+Concurrency: the lookup runs in the submitting transaction and sees the comments committed
+before it.  Two identical comments grouped at the same instant may not see each other; both
+then stay alone until the next similar comment finds both, and every verified twin without a
+group is pulled into the group it joins, which heals that case.  The twins' rows are locked and
+re-read before they are changed (SELECT ... FOR NO KEY UPDATE, in id order, so two groupings
+never wait on each other in opposite orders), so a group set concurrently is joined, not
+overwritten.  (Until issue 9 the audit log's lock was taken before grouping and serialised every
+submission; it is now taken at commit, see app/services/audit.py.)
 """
 
 import hashlib
@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Iterable
 from itertools import pairwise
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, func, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -106,14 +106,24 @@ def comment_text(comment: Comment) -> str:
     return "\n".join(part for part in (comment.body, comment.proposed_wording) if part)
 
 
-def _candidate_ids(session: Session, consultation_id: int, keys: list[str]) -> set[int]:
+def _candidates_statement() -> CompoundSelect:
     # One bounded index range per band: LIMIT without ORDER BY reads only PER_BUCKET entries.
+    # Built once with bound parameters: constructing it anew for every comment cost more than
+    # running it.
     per_band = [select(CommentSketch.comment_id).where(
-        CommentSketch.consultation_id == consultation_id, CommentSketch.band == band,
-        CommentSketch.bucket == key).limit(PER_BUCKET).subquery()
-        for band, key in enumerate(keys)]
-    query = union_all(*(select(sub.c.comment_id) for sub in per_band))
-    return set(session.scalars(query))
+        CommentSketch.consultation_id == bindparam("consultation_id"),
+        CommentSketch.band == band, CommentSketch.bucket == bindparam(f"bucket{band}"),
+    ).limit(PER_BUCKET).subquery() for band in range(BANDS)]
+    return union_all(*(select(sub.c.comment_id) for sub in per_band))
+
+
+_CANDIDATES = _candidates_statement()
+
+
+def _candidate_ids(session: Session, consultation_id: int, keys: list[str]) -> set[int]:
+    return set(session.scalars(_CANDIDATES, {
+        "consultation_id": consultation_id, **{f"bucket{band}": key for band, key in
+                                               enumerate(keys)}}))
 
 
 def _locked(session: Session, ids: Iterable[int]) -> list[Comment]:
@@ -134,11 +144,10 @@ def assign_group(*, session: Session, comment: Comment) -> int | None:
         return None
     keys = buckets(own, comment.clause_key or "")
     found = _candidate_ids(session, comment.consultation_id, keys) - {comment.id}
-    session.add_all([CommentSketch(comment_id=comment.id, band=band, bucket=key,
-                                   consultation_id=comment.consultation_id)
-                     for band, key in enumerate(keys)])
+    session.execute(insert(CommentSketch), [
+        {"comment_id": comment.id, "band": band, "bucket": key,
+         "consultation_id": comment.consultation_id} for band, key in enumerate(keys)])
     if not found:
-        session.flush()
         return None
     # A bucket is per clause, yet two clauses' buckets may collide: the clause is checked too.
     same_clause = (Comment.clause_key.is_(None) if comment.clause_key is None
@@ -152,7 +161,6 @@ def assign_group(*, session: Session, comment: Comment) -> int | None:
         if score >= THRESHOLD:
             twins.append((score, candidate))
     if not twins:
-        session.flush()
         return None
     twins.sort(key=lambda pair: (-pair[0], pair[1].id))
     locked = _locked(session, [c.id for _score, c in twins])

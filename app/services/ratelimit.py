@@ -1,7 +1,17 @@
-"""Fixed-window rate limits per account and per address, counted in the database."""
+"""Fixed-window rate limits per account and per address, counted in the database.
+
+The database is the one count that every process shares.  A subject found over its limit is
+also remembered in this process for a moment (``REFUSAL_MEMORY`` seconds, never past its
+window), and its next attempts in that moment are refused without a query: a bot sending
+thousands of requests a second then costs the database one upsert per process per moment
+instead of one per request, and its 429s come back fast (issue 9, scenario 3).  Such attempts
+are not counted; they could not change anything, the subject being over its limit already.
+"""
 
 import hashlib
 import math
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -26,34 +36,89 @@ def _hashed(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
 
 
-def _hit(session: Session, key: str, window_start: int) -> int:
+REFUSAL_MEMORY = 1.0  # seconds
+_MAX_REMEMBERED = 10_000
+_refused: dict[str, tuple[float, float]] = {}  # key -> (monotonic deadline, clock window end)
+_refused_lock = threading.Lock()
+
+
+def _remembered_refusal(action: str, subject: Subject) -> int | None:
+    """Retry-After of a refusal of this subject remembered from a moment ago, if any."""
+    if not _refused:
+        return None
+    now, moment = time.monotonic(), clock.now().timestamp()
+    for key in _subject_keys(action, subject):
+        seen = _refused.get(key)
+        if seen is not None and now < seen[0] and moment < seen[1]:
+            return max(1, math.ceil(seen[1] - moment))
+    return None
+
+
+def _remember_refusal(keys: list[str], window_end: float) -> None:
+    deadline = time.monotonic() + REFUSAL_MEMORY
+    with _refused_lock:
+        if len(_refused) >= _MAX_REMEMBERED:
+            now = time.monotonic()
+            for key in [k for k, (until, _end) in _refused.items() if until <= now]:
+                del _refused[key]
+            if len(_refused) >= _MAX_REMEMBERED:
+                _refused.clear()  # a flood of distinct subjects: forget, the database counts
+        for key in keys:
+            _refused[key] = (deadline, window_end)
+
+
+def forget_refusals() -> None:
+    """Drop the remembered refusals (the counters were reset, e.g. between tests)."""
+    with _refused_lock:
+        _refused.clear()
+
+
+def _subject_keys(action: str, subject: Subject) -> list[str]:
+    return [_key(action, kind, value)
+            for kind, value in (("acct", subject.account), ("addr", subject.address)) if value]
+
+
+def _key(action: str, kind: str, value: str) -> str:
+    return f"{action}:{kind}:{_hashed(value)}"
+
+
+def _hits(session: Session, keys: list[str], window_start: int) -> dict[str, int]:
+    """Count one hit on each key in one statement; the counts after it."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(RateLimitCounter).values(key=key, window_start=window_start, hits=1)
+    statement = insert(RateLimitCounter).values(
+        [{"key": key, "window_start": window_start, "hits": 1} for key in keys])
     statement = statement.on_conflict_do_update(
         index_elements=[RateLimitCounter.key, RateLimitCounter.window_start],
         set_={"hits": RateLimitCounter.hits + 1},
-    ).returning(RateLimitCounter.hits)
-    return int(session.execute(statement).scalar_one())
+    ).returning(RateLimitCounter.key, RateLimitCounter.hits)
+    return {key: int(hits) for key, hits in session.execute(statement)}
 
 
 def check(*, session: Session, action: str, subject: Subject) -> None:
     """Count one attempt of ``action``; RateLimited (429) once a limit of the window is passed."""
+    remembered = _remembered_refusal(action, subject)
+    if remembered is not None:
+        raise RateLimited(retry_after=remembered)
     policy = session.get(RateLimitPolicy, action)
     if policy is None:
         return
     now = clock.now().timestamp()
     window_start = int(now // policy.window_seconds) * policy.window_seconds
-    retry_after = max(1, math.ceil(window_start + policy.window_seconds - now))
-    over = False
-    for kind, value, limit in (("acct", subject.account, policy.per_account),
-                               ("addr", subject.address, policy.per_address)):
-        if value and limit:
-            hits = _hit(session, f"{action}:{kind}:{_hashed(value)}", window_start)
-            over = over or hits > limit
+    window_end = window_start + policy.window_seconds
+    retry_after = max(1, math.ceil(window_end - now))
+    limits = {_key(action, kind, value): limit
+              for kind, value, limit in (("acct", subject.account, policy.per_account),
+                                         ("addr", subject.address, policy.per_address))
+              if value and limit}
+    if not limits:
+        return
+    # Sorted: two requests upserting the same two rows take their locks in the same order.
+    counted = _hits(session, sorted(limits), window_start)
+    over = [key for key, limit in limits.items() if counted[key] > limit]
     if over:
+        _remember_refusal(over, window_end)
         raise RateLimited(retry_after=retry_after)
-
 
 
 def prune(*, session: Session, older_than_seconds: int = 86_400) -> int:

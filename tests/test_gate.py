@@ -1,0 +1,73 @@
+"""The admission gate (app/gate.py): requests wait on the event loop, and one client address
+holds at most its share of the write places, so a burst from one address cannot make every
+other client queue behind it (issue 9, scenario 3)."""
+
+import asyncio
+
+import pytest
+
+from app.config import get_settings
+from app.gate import ConcurrencyGate
+
+
+class Inside:
+    """An ASGI app that counts who is inside and waits until told to answer."""
+
+    def __init__(self) -> None:
+        self.now: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.release = asyncio.Event()
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 - ASGI
+        address = scope["client"][0]
+        self.now[address] = self.now.get(address, 0) + 1
+        self.most[address] = max(self.most.get(address, 0), self.now[address])
+        await self.release.wait()
+        self.now[address] -= 1
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _post(gate: ConcurrencyGate, address: str, statuses: list[int]) -> None:
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/drafts/1/comments",
+             "client": (address, 5000), "headers": []}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await gate(scope, receive, send)
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TALKUU_MAX_CONCURRENT_WRITES", "8")
+    monkeypatch.setenv("TALKUU_MAX_CONCURRENT_WRITES_PER_CLIENT", "3")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_one_address_cannot_take_every_write_place(limits) -> None:
+    async def scenario() -> tuple[Inside, list[int], ConcurrencyGate]:
+        inside = Inside()
+        gate = ConcurrencyGate(inside)
+        statuses: list[int] = []
+        bot = [asyncio.create_task(_post(gate, "10.9.9.9", statuses)) for _ in range(20)]
+        await asyncio.sleep(0.05)
+        users = [asyncio.create_task(_post(gate, f"10.2.0.{n}", statuses)) for n in range(5)]
+        await asyncio.sleep(0.05)
+        # The bot holds its 3 places; the five others got in at once beside it.
+        assert inside.now["10.9.9.9"] == 3
+        assert all(inside.now[f"10.2.0.{n}"] == 1 for n in range(5))
+        inside.release.set()
+        await asyncio.gather(*bot, *users)
+        return inside, statuses, gate
+
+    inside, statuses, gate = asyncio.run(scenario())
+    assert statuses == [201] * 25  # the bot's other writes waited, none was dropped
+    assert inside.most["10.9.9.9"] == 3
+    assert gate._clients == {}  # nothing kept for addresses with no request in hand
