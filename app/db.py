@@ -29,6 +29,10 @@ NAMING_CONVENTION = {
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Row ids are PostgreSQL integers: a larger number names no row, and SQLite's driver cannot
+# even send one past 2**63 (an OverflowError, so a 500 instead of a 404).
+MAX_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

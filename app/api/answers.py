@@ -3,12 +3,12 @@ group of identical comments, and the body's reusable answer templates."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import (
-    CurrentUser, DraftDep, DrafterOfDraft, require_drafter_of_draft, require_role,
+    CurrentUser, DraftDep, DrafterOfDraft, IdPath, require_drafter_of_draft, require_role,
 )
-from app.db import DbSession
+from app.db import MAX_ID, DbSession
 from app.models import AnswerTemplate, CommentGroup, Decision, Role, User
 from app.schemas.answer import (
     AnswerTemplateList, AnswerTemplateRead, AnswerTemplateWrite, GroupAnswer, GroupAnswered,
@@ -22,8 +22,7 @@ router = APIRouter(tags=["answers"])
 Drafter = Annotated[User, Depends(require_role(Role.DRAFTER))]
 
 
-def get_group_or_404(session: DbSession,
-                     group_id: Annotated[int, Path(ge=1)]) -> CommentGroup:
+def get_group_or_404(session: DbSession, group_id: IdPath) -> CommentGroup:
     return responses_service.get_group(session=session, group_id=group_id)
 
 
@@ -40,7 +39,7 @@ DrafterOfGroup = Annotated[User, Depends(require_drafter_of_group)]
 
 
 def get_template_or_404(session: DbSession, user: Drafter,
-                        template_id: Annotated[int, Path(ge=1)]) -> AnswerTemplate:
+                        template_id: IdPath) -> AnswerTemplate:
     return templates_service.get_template(session=session, actor=user,
                                           template_id=template_id)
 
@@ -52,7 +51,7 @@ def queue_filters(
     clause: Annotated[str | None, Query(max_length=200)] = None,
     decision: Annotated[Decision | None, Query()] = None,
     unanswered: Annotated[bool, Query()] = False,
-    group: Annotated[int | None, Query(ge=1)] = None,
+    group: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> QueueFilters:
     """The queue's filters from the query string (``clause=`` empty: the draft as a whole)."""
     return QueueFilters(clause=clause, decision=decision, unanswered=unanswered,

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 
 from app.api import presenters
 from app.api.deps import (
-    CommentDep, CurrentUser, DraftDep, DrafterOfComment, ModeratorOfComment, Viewer,
+    CommentDep, CurrentUser, DraftDep, DrafterOfComment, IdPath, ModeratorOfComment, Viewer,
 )
 from app.api.ratelimits import CommentLimit, FlagLimit, SupportLimit
 from app.api.uploads import json_object
@@ -183,8 +183,7 @@ def flag_comment(comment: CommentDep, user: CurrentUser, session: DbSession,
 
 
 @router.get("/attachments/{attachment_id}", response_class=FileResponse)
-def download_attachment(session: DbSession,
-                        attachment_id: Annotated[int, Path(ge=1)]) -> FileResponse:
+def download_attachment(session: DbSession, attachment_id: IdPath) -> FileResponse:
     """A file attached to a comment, always as a download (none of a hidden comment)."""
     attachment, path = attachments_service.open_attachment(session=session,
                                                            attachment_id=attachment_id)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from app.db import READ_METHODS, DbSession
+from app.db import MAX_ID, READ_METHODS, DbSession
 from app.errors import CsrfFailed, Forbidden, NotAuthenticated
 from app.models import Comment, Draft, Role, TokenKind, User
 from app.services import auth as auth_service
@@ -14,6 +14,9 @@ from app.services import drafts as drafts_service
 SESSION_COOKIE = "talkuu_session"
 CSRF_COOKIE = "talkuu_csrf"
 CSRF_HEADER = "x-csrf-token"
+
+# The id of a row in a path: past MAX_ID it can name nothing (app/db.py), a 422 like 0.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def get_viewer(request: Request, session: DbSession) -> User | None:
@@ -63,14 +66,14 @@ def require_role(*roles: Role):  # noqa: ANN201 - returns a dependency
     return dependency
 
 
-def get_draft_or_404(session: DbSession, draft_id: Annotated[int, Path(ge=1)]) -> Draft:
+def get_draft_or_404(session: DbSession, draft_id: IdPath) -> Draft:
     return drafts_service.get_draft(session=session, draft_id=draft_id)
 
 
 DraftDep = Annotated[Draft, Depends(get_draft_or_404)]
 
 
-def get_comment_or_404(session: DbSession, comment_id: Annotated[int, Path(ge=1)]) -> Comment:
+def get_comment_or_404(session: DbSession, comment_id: IdPath) -> Comment:
     return comments_service.get_comment(session=session, comment_id=comment_id)
 
 

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import ValidationError
 
 from app.api import presenters
@@ -21,6 +21,9 @@ from app.services import organizations as organizations_service
 from app.services.drafts import ClauseNode, VersionText
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
+# A version's number, bounded as on the pages (no draft comes near it; the database's integer
+# would overflow far later).
+MAX_VERSION = 100_000
 
 
 def draft_read(session: DbSession, draft: Draft) -> DraftRead:
@@ -117,7 +120,7 @@ def _clause_read(node: ClauseNode, language: str) -> ClauseRead:
 
 @router.get("/{draft_id}/versions/{number}", response_model=VersionRead)
 def get_version(
-    draft: DraftDep, number: int, session: DbSession,
+    draft: DraftDep, number: Annotated[int, Path(ge=1, le=MAX_VERSION)], session: DbSession,
     lang: Annotated[str | None, Query(pattern="^(ru|ky)$")] = None,
 ) -> VersionRead:
     """A version's clause tree in Russian or Kyrgyz."""
@@ -132,8 +135,8 @@ def get_version(
 @router.get("/{draft_id}/diff", response_model=VersionDiffRead)
 def diff_versions(
     draft: DraftDep, session: DbSession,
-    from_: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to: Annotated[int | None, Query(ge=1)] = None,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_VERSION)] = None,
+    to: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     lang: Annotated[str | None, Query(pattern="^(ru|ky)$")] = None,
 ) -> VersionDiffRead:
     """What changed between two versions, clause by clause, word by word."""

@@ -1,11 +1,9 @@
 """The moderators' queue of reported comments."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from app.api import presenters
-from app.api.deps import CurrentUser
+from app.api.deps import CurrentUser, IdPath
 from app.db import DbSession
 from app.schemas.comment import FlaggedCommentRead, FlagQueue, FlagRead
 from app.services import comment_details as details_service
@@ -29,8 +27,7 @@ def flag_queue(session: DbSession, user: CurrentUser) -> FlagQueue:
 
 
 @router.post("/flags/{flag_id}/dismiss", response_model=FlagRead)
-def dismiss_flag(session: DbSession, user: CurrentUser,
-                 flag_id: Annotated[int, Path(ge=1)]) -> FlagRead:
+def dismiss_flag(session: DbSession, user: CurrentUser, flag_id: IdPath) -> FlagRead:
     """Dismiss a report: the comment stays as it is."""
     flag = moderation_service.get_flag(session=session, flag_id=flag_id)
     moderation_service.dismiss_flags(session=session, moderator=user, flags=[flag])

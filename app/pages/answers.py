@@ -3,11 +3,13 @@ chosen), publish and correct the summary, and the body's answer templates."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.api.answers import DrafterOfGroup, GroupDep
-from app.api.deps import CommentDep, DraftDep, DrafterOfComment, DrafterOfDraft, require_role
+from app.api.deps import (
+    CommentDep, DraftDep, DrafterOfComment, DrafterOfDraft, IdPath, require_role,
+)
 from app.db import DbSession
 from app.errors import InvalidInput, TalkuuError
 from app.models import AnswerTemplate, Decision, Role, User
@@ -156,9 +158,6 @@ def _own_template(session: DbSession, user: User, template_id: int) -> AnswerTem
     return templates_service.get_template(session=session, actor=user, template_id=template_id)
 
 
-TemplateId = Annotated[int, Path(ge=1)]
-
-
 @router.get("/answer-templates")
 def answer_templates(request: Request, session: DbSession, user: Drafter,
                      saved: str | None = None) -> Response:
@@ -184,7 +183,7 @@ def create_template(request: Request, session: DbSession, user: Drafter,
 
 
 @router.post("/answer-templates/{template_id}", dependencies=[Depends(require_csrf)])
-def update_template(request: Request, template_id: TemplateId, session: DbSession,
+def update_template(request: Request, template_id: IdPath, session: DbSession,
                     user: Drafter, form: PageForm) -> Response:
     """Change a template of the body."""
     values = fields(form, *TEMPLATE_FIELDS)
@@ -200,7 +199,7 @@ def update_template(request: Request, template_id: TemplateId, session: DbSessio
 
 
 @router.post("/answer-templates/{template_id}/delete", dependencies=[Depends(require_csrf)])
-def delete_template(template_id: TemplateId, session: DbSession, user: Drafter) -> Response:
+def delete_template(template_id: IdPath, session: DbSession, user: Drafter) -> Response:
     """Remove a template of the body."""
     template = _own_template(session, user, template_id)
     templates_service.delete_template(session=session, actor=user, template=template)

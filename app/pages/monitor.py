@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import DraftDep, require_role
+from app.api.deps import DraftDep, IdPath, require_role
 from app.config import get_settings
 from app.db import DbSession
 from app.errors import InvalidInput, TalkuuError
@@ -165,8 +165,7 @@ def raise_flag(request: Request, draft: DraftDep, session: DbSession, user: Moni
 
 
 @router.post("/flags/{flag_id}/clear", dependencies=[Depends(require_csrf)])
-def clear_flag(session: DbSession, user: Monitor,
-               flag_id: Annotated[int, Path(ge=1)]) -> Response:
+def clear_flag(session: DbSession, user: Monitor, flag_id: IdPath) -> Response:
     """Clear a flag; it stays in the file."""
     flag = monitoring_service.get_flag(session=session, flag_id=flag_id)
     monitoring_service.clear_flag(session=session, actor=user, flag=flag)
@@ -181,7 +180,7 @@ def audit_log(request: Request, session: DbSession, _user: Monitor,
               action: Annotated[str | None, Query(max_length=64)] = None,
               date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
               date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-              page: Annotated[int, Query(ge=1)] = 1) -> Response:
+              page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     """The audit log, newest first, filtered by entity, actor, action and date (Bishkek)."""
     since = monitoring_service.local_day(date_from)
     until = monitoring_service.local_day(date_to)

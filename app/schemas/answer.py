@@ -3,7 +3,7 @@
 from pydantic import BaseModel, Field
 
 from app.models import Decision
-from app.schemas.common import LocalTime, ReadModel
+from app.schemas.common import LocalTime, ReadModel, RowId
 
 
 class GroupAnswer(BaseModel):
@@ -12,7 +12,7 @@ class GroupAnswer(BaseModel):
 
     decision: Decision | None = None
     reasoning: str | None = Field(default=None, max_length=40_000)
-    template_id: int | None = None
+    template_id: RowId | None = None
 
 
 class GroupAnswered(BaseModel):
@@ -40,7 +40,7 @@ class AnswerTemplateList(BaseModel):
 
 
 class CorrectedAnswer(BaseModel):
-    comment_id: int
+    comment_id: RowId
     decision: Decision
     reasoning: str = Field(max_length=40_000)
 

@@ -3,9 +3,13 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from app import clock
+from app.db import MAX_ID
+
+# An id past MAX_ID names no row (app/db.py): bad input (422), like a negative one.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Multilingual(BaseModel):
