@@ -34,6 +34,17 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_ID = 2**31 - 1
 
 
+def parse_id(raw: str | None) -> int | None:
+    """The row id written in ``raw`` (a form field, a link), or None if it cannot be one.
+
+    ``str.isdigit()`` alone is not enough: it accepts "²", which ``int()`` refuses.
+    """
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= MAX_ID else None
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

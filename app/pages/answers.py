@@ -10,7 +10,7 @@ from app.api.answers import DrafterOfGroup, GroupDep
 from app.api.deps import (
     CommentDep, DraftDep, DrafterOfComment, DrafterOfDraft, IdPath, require_role,
 )
-from app.db import DbSession
+from app.db import DbSession, parse_id
 from app.errors import InvalidInput, TalkuuError
 from app.models import AnswerTemplate, Decision, Role, User
 from app.pages.deps import PageForm, attempt, field, fields, redirect, require_csrf
@@ -43,10 +43,11 @@ def _answer(session: DbSession, user: User, values: dict[str, str]) -> tuple[Dec
     """The decision and reasoning posted, completed from the chosen template."""
     template = None
     if values["template_id"]:
-        if not values["template_id"].isdigit():
+        template_id = parse_id(values["template_id"])
+        if template_id is None:
             raise InvalidInput("Please choose a template from the list.")
         template = templates_service.get_template(session=session, actor=user,
-                                                  template_id=int(values["template_id"]))
+                                                  template_id=template_id)
     decision = Decision(values["decision"]) if values["decision"] in set(Decision) else None
     return templates_service.apply_template(template=template, decision=decision,
                                             reasoning=values["reasoning"])
@@ -117,9 +118,10 @@ def correct_summary(request: Request, draft: DraftDep, session: DbSession,
     try:
         changes = []
         if values["comment_id"]:
-            if not values["comment_id"].isdigit() or values["decision"] not in set(Decision):
+            comment_id = parse_id(values["comment_id"])
+            if comment_id is None or values["decision"] not in set(Decision):
                 raise InvalidInput("Please choose the comment and its new decision.")
-            changes.append(AnswerChange(int(values["comment_id"]), Decision(values["decision"]),
+            changes.append(AnswerChange(comment_id, Decision(values["decision"]),
                                         values["reasoning"]))
         with attempt(session):
             summary = summaries_service.correct_summary(

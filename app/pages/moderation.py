@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.api.deps import CommentDep
-from app.db import DbSession
+from app.db import DbSession, parse_id
 from app.errors import InvalidInput, NotAuthenticated, TalkuuError
 from app.models import User
 from app.pages.deps import PageForm, PageViewer, attempt, redirect, require_csrf
@@ -44,7 +44,8 @@ def dismiss(request: Request, comment: CommentDep, session: DbSession, viewer: P
     if viewer is None:
         raise NotAuthenticated()
     try:
-        ids = [int(v) for v in form.getlist("flag_id") if isinstance(v, str) and v.isdigit()]
+        ids = [i for i in (parse_id(v) for v in form.getlist("flag_id") if isinstance(v, str))
+               if i is not None]
         if not ids:
             raise InvalidInput("No report was chosen.")
         flags = [moderation_service.get_flag(session=session, flag_id=i) for i in ids]

@@ -25,7 +25,9 @@ def search_page(
     page: Annotated[str | None, Query(max_length=3)] = None,
 ) -> Response:
     """The search form and, when there are words, the ranked results."""
-    number = int(page) if page and page.isdigit() and 0 < int(page) <= 50 else 1
+    # isascii(): "²" is a digit to isdigit() but not to int().
+    digits = page if page and page.isascii() and page.isdigit() else "0"
+    number = int(digits) if 0 < int(digits) <= 50 else 1
     chosen_kind = kind if kind in search_service.KINDS else None
     result = search_service.search(session=session, q=q or "", organization=organization or None,
                                    act_type=act_type or None, kind=chosen_kind, page=number,

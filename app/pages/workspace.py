@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from app import i18n
 from app.api.deps import DraftDep, DrafterOfDraft, require_role
 from app.api.uploads import MAX_UPLOAD_BYTES, import_upload
-from app.db import DbSession
+from app.db import DbSession, parse_id
 from app.errors import Forbidden, InvalidInput, PayloadTooLarge, TalkuuError
 from app.models import (
     Comment, Decision, Draft, Organization, Role, StagedImport, StagedImportKind, User,
@@ -253,7 +253,7 @@ def queue_filters(*, unanswered: str | None = None, clause: str | None = None,
         clause=clause if clause is not None and (clause == "" or CLAUSE_KEY.fullmatch(clause))
         else None,
         decision=Decision(decision) if decision in set(Decision) else None,
-        group_id=int(group) if group and group.isdigit() and len(group) < 10 else None)
+        group_id=parse_id(group))
 
 
 def queue_query(filters: QueueFilters) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, i18n
 from app.config import get_settings
+from app.db import parse_id
 from app.errors import InvalidInput, InvalidLink
 from app.i18n import LANGUAGES, gettext_, pick, use_language
 from app.models import (
@@ -56,7 +57,8 @@ def token(subscription: AlertSubscription, purpose: str) -> str:
 def by_token(*, session: Session, token: str, purpose: str) -> AlertSubscription:
     """The subscription a link is for; InvalidLink for anything else."""
     raw_id, _sep, signature = (token or "").partition(".")
-    subscription = session.get(AlertSubscription, int(raw_id)) if raw_id.isdigit() else None
+    subscription_id = parse_id(raw_id)
+    subscription = session.get(AlertSubscription, subscription_id) if subscription_id else None
     if subscription is None or not hmac.compare_digest(
             _signature(subscription, purpose), signature):
         raise InvalidLink()

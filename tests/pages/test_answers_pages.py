@@ -190,3 +190,38 @@ def test_workspace_shows_what_is_due(client, make_draft, world, sign_in, db):
     # With a shorter horizon the summary due in 9 days is not yet listed.
     short = soup(client.get("/workspace?days=3")).find(id="due")
     assert short.find(id="due-summaries") is None and short.find(id="due-overdue")
+
+
+def test_impossible_numbers_in_the_answer_forms_are_refused_not_a_crash(
+        client, make_draft, add_comment, world, sign_in, answer, db):
+    # "²" passes str.isdigit() but int() refuses it; 2**63 overflows SQLite's driver.
+    draft = make_draft()
+    comment = add_comment(draft)
+    clock.set_now(AFTER)
+    sign_in(client, world["drafter"])
+    queue = soup(client.get(f"/workspace/drafts/{draft.id}?lang=ru"))
+    action = f"/workspace/comments/{comment.id}/response"
+    for number in ("²", str(2**63)):
+        refused = client.post(action, data={"csrf_token": form_token(queue, action),
+                                            "template_id": number, "reasoning": ""})
+        assert refused.status_code == 422, refused.text
+        assert soup(refused).find(class_="alert-error")
+    for number in ("²", str(2**31)):  # a filter that names no group narrows nothing
+        filtered = soup(client.get(f"/workspace/drafts/{draft.id}?group={number}"))
+        assert filtered.find("article", id=f"comment-{comment.id}")
+    templates = soup(client.get("/workspace/answer-templates"))
+    huge = client.post(f"/workspace/answer-templates/{2**63}/delete", data={
+        "csrf_token": form_token(templates, "/workspace/answer-templates")})
+    assert huge.status_code == 422
+
+    answer(comment, "rejected", "Не учтено")
+    summaries_service.publish_summary(session=db, actor=world["drafter"], draft=draft)
+    db.commit()
+    page = soup(client.get(f"/workspace/drafts/{draft.id}?lang=ru"))
+    action = f"/workspace/drafts/{draft.id}/summary/corrections"
+    for number in ("²", str(2**63)):
+        refused = client.post(action, data={
+            "csrf_token": form_token(page, action), "reason": "Ошибка",
+            "comment_id": number, "decision": "accepted", "reasoning": "Учтено"})
+        assert refused.status_code == 422, refused.text
+        assert soup(refused).find(id="correction").find(class_="alert-error")

@@ -1,8 +1,10 @@
 """The public pages render for everyone, in three languages, with what the API promises."""
 
 from app import clock
+from app.models import Role
 from app.services import comments as comments_service
 from app.services import consultations as consultations_service
+from app.services import moderation as moderation_service
 from app.services import summaries as summaries_service
 from tests.conftest import bishkek
 from tests.pages.conftest import AFTER, LAW, LAW_KY, form_token, soup, text_of
@@ -228,3 +230,21 @@ def test_every_public_page_renders_for_every_role(client, make_draft, add_commen
     unknown = client.get("/drafts/999999")
     assert unknown.status_code == 404 and soup(unknown).find("header", class_="site-header")
     assert client.get("/no-such-page").status_code == 404
+
+
+def test_dismissing_reports_with_impossible_ids_is_refused_not_a_crash(
+        client, make_draft, add_comment, world, make_user, sign_in, db):
+    draft = make_draft()
+    comment = add_comment(draft, body="Резкое мнение")
+    moderation_service.flag_comment(session=db, user=make_user(Role.CITIZEN), comment=comment,
+                                    reason="Грубо")
+    db.commit()
+    sign_in(client, world["moderator"])
+    queue = soup(client.get("/moderation"))
+    action = f"/moderation/comments/{comment.id}/dismiss"
+    # "²" passes str.isdigit() but int() refuses it; 2**63 overflows SQLite's driver.
+    for number in ("²", str(2**63)):
+        refused = client.post(action, data={"csrf_token": form_token(queue, action),
+                                            "flag_id": number})
+        assert refused.status_code == 422, refused.text
+        assert soup(refused).find(class_="alert-error")

@@ -34,3 +34,11 @@ def test_drafts_list_searches_full_text(client, make_draft):
     assert page.find("a", href="/search?q=%D0%B8%D0%B7%D0%B3%D0%BE%D1%82%D0%BE%D0%B2%D0%B8%D1%82%D0%B5%D0%BB%D1%8C")
     none = soup(client.get("/drafts", params={"q": "водоснабжение"}))
     assert not none.select(".cards")
+
+
+def test_a_page_number_int_cannot_read_is_the_first_page(client, make_draft):
+    make_draft()
+    # "²" passes str.isdigit() but int() refuses it: it was a 500.
+    response = client.get("/search", params={"q": "потребителей", "page": "²"})
+    assert response.status_code == 200
+    assert soup(response).select("ol.search-results li")
