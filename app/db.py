@@ -172,7 +172,7 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_side_sessions(request: Request) -> Callable[[], Session]:
+async def get_side_sessions(request: Request) -> Callable[[], Session]:
     """A maker of short sessions of their own, committed at once, outside the request's
     transaction (rate-limit counters must count even when the request then fails).
 
@@ -180,6 +180,9 @@ def get_side_sessions(request: Request) -> Callable[[], Session]:
     the pages' viewer lookup, which runs before a route's rate limit), a second connection
     would wait for the write lock this very request holds until busy_timeout fails it.  There
     the count goes into a savepoint of the request's transaction instead.
+
+    Async only so that FastAPI calls it on the event loop: it does no I/O, and a hop to a
+    thread would cost more than it does.
     """
     def make() -> Session:
         main: Session | None = getattr(request.state, "db_session", None)

@@ -42,7 +42,7 @@ _refused: dict[str, tuple[float, float]] = {}  # key -> (monotonic deadline, clo
 _refused_lock = threading.Lock()
 
 
-def _remembered_refusal(action: str, subject: Subject) -> int | None:
+def remembered_refusal(action: str, subject: Subject) -> int | None:
     """Retry-After of a refusal of this subject remembered from a moment ago, if any."""
     if not _refused:
         return None
@@ -97,7 +97,7 @@ def _hits(session: Session, keys: list[str], window_start: int) -> dict[str, int
 
 def check(*, session: Session, action: str, subject: Subject) -> None:
     """Count one attempt of ``action``; RateLimited (429) once a limit of the window is passed."""
-    remembered = _remembered_refusal(action, subject)
+    remembered = remembered_refusal(action, subject)
     if remembered is not None:
         raise RateLimited(retry_after=remembered)
     policy = session.get(RateLimitPolicy, action)
