@@ -22,6 +22,7 @@ from app.errors import (
 from app.gate import ConcurrencyGate
 from app.i18n import gettext_
 from app.middleware import RequestContextMiddleware
+from app.schemas.common import ERROR_RESPONSES
 
 log = logging.getLogger("talkuu")
 
@@ -96,7 +97,7 @@ def create_app() -> FastAPI:
     def api_docs() -> HTMLResponse:
         return HTMLResponse(DOCS_PAGE)
     app.include_router(api.build_router())
-    app.include_router(feeds.router)
+    app.include_router(feeds.router, responses=ERROR_RESPONSES)
     app.include_router(pages.build_router())
     app.mount("/static", StaticFiles(directory=ROOT / "web" / "static"), name="static")
 

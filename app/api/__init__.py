@@ -10,10 +10,11 @@ from app.api import answers  # the drafter's answering tools (issue 5)
 from app.api import opendata, subscriptions
 from app.api import search as search_api
 from app.config import Environment, get_settings
+from app.schemas.common import ERROR_RESPONSES
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
     for module in (auth, me, organizations, drafts, comments, moderation, summaries, audit,
                    compliance, outcomes):
         router.include_router(module.router)

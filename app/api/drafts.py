@@ -5,14 +5,14 @@ from pydantic import ValidationError
 
 from app.api import presenters
 from app.api.deps import DraftDep, DrafterOfDraft, require_role
-from app.api.uploads import parse_text_field, read_payload
+from app.api.uploads import parse_text_field, read_payload, text_request_body
 from app.db import DbSession
 from app.errors import Forbidden, InvalidInput
 from app.models import Draft, DraftStatus, Role, User, Version
 from app.schemas.common import Multilingual
 from app.schemas.draft import (
     ClauseRead, ConsultationExtend, ConsultationOpen, DraftCreate, DraftCreated, DraftList,
-    DraftRead, ParseReportRead, VersionCreated, VersionDiffRead, VersionRead,
+    DraftRead, ParseReportRead, VersionCreate, VersionCreated, VersionDiffRead, VersionRead,
 )
 from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
@@ -61,7 +61,9 @@ def list_drafts(
                      page=result.page, per_page=result.per_page)
 
 
-@router.post("", status_code=201, response_model=DraftCreated)
+@router.post("", status_code=201, response_model=DraftCreated, openapi_extra=text_request_body(
+    DraftCreate, {name: {"type": "string"} for name in ("organization", "act_type", "title",
+                                                         "summary")}))
 def create_draft(
     session: DbSession,
     user: Annotated[User, Depends(require_role(Role.DRAFTER))],
@@ -92,7 +94,8 @@ def get_draft(draft: DraftDep, session: DbSession) -> DraftRead:
     return draft_read(session, draft)
 
 
-@router.post("/{draft_id}/versions", status_code=201, response_model=VersionCreated)
+@router.post("/{draft_id}/versions", status_code=201, response_model=VersionCreated,
+             openapi_extra=text_request_body(VersionCreate, {"change_note": {"type": "string"}}))
 def create_version(
     draft: DraftDep, user: DrafterOfDraft, session: DbSession,
     payload: Annotated[dict[str, Any], Depends(read_payload)],

@@ -3,7 +3,7 @@
 from typing import Any
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from app.errors import InvalidInput, PayloadTooLarge, TalkuuError
@@ -88,3 +88,27 @@ def parse_text_field(value: Any) -> DraftTextIn:
         return DraftTextIn.model_validate(value)
     except ValidationError:
         raise InvalidInput("text must be an object {ru, ky} of plain text.") from None
+
+
+def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inlined(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
+        return {k: _inlined(v, definitions) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inlined(item, definitions) for item in schema]
+    return schema
+
+
+def text_request_body(model: type[BaseModel], form_fields: dict[str, Any]) -> dict[str, Any]:
+    """The request body of a route that reads JSON or a multipart form itself (read_payload),
+    for /openapi.json: ``model`` as JSON, or its plain fields with ``text_ru``/``text_ky`` or
+    an uploaded ``file`` in its ``language`` (the models' own schemas, their $defs inlined)."""
+    schema = model.model_json_schema()
+    form = {"type": "object", "properties": {
+        **form_fields, "text_ru": {"type": "string"}, "text_ky": {"type": "string"},
+        "file": {"type": "string", "format": "binary"},
+        "language": {"type": "string", "enum": ["ru", "ky"]}}}
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": _inlined(schema, schema.get("$defs", {}))},
+        "multipart/form-data": {"schema": form}}}}
