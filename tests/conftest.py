@@ -64,8 +64,8 @@ def _fresh_comparison_cache() -> Iterator[None]:
     from app.services import comparison, ratelimit
 
     comparison.clear_cache()
-    # Nor a refusal remembered from a counter that the rollback took away.
-    ratelimit.forget_refusals()
+    # Nor a refusal or policy remembered from rows that the rollback took away.
+    ratelimit.forget()
     yield
 
 

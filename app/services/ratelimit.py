@@ -6,6 +6,9 @@ window), and its next attempts in that moment are refused without a query: a bot
 thousands of requests a second then costs the database one upsert per process per moment
 instead of one per request, and its 429s come back fast (issue 9, scenario 3).  Such attempts
 are not counted; they could not change anything, the subject being over its limit already.
+
+The policies (set by migrations or by an administrator in SQL) are read at most every
+``POLICY_MEMORY`` seconds per process.
 """
 
 import hashlib
@@ -37,6 +40,17 @@ def _hashed(value: str) -> str:
 
 
 REFUSAL_MEMORY = 1.0  # seconds
+POLICY_MEMORY = 5.0  # seconds
+
+
+@dataclass(frozen=True)
+class Policy:
+    per_account: int | None
+    per_address: int | None
+    window_seconds: int
+
+
+_policies: dict[str, tuple[float, Policy | None]] = {}  # action -> (monotonic deadline, policy)
 _MAX_REMEMBERED = 10_000
 _refused: dict[str, tuple[float, float]] = {}  # key -> (monotonic deadline, clock window end)
 _refused_lock = threading.Lock()
@@ -67,10 +81,22 @@ def _remember_refusal(keys: list[str], window_end: float) -> None:
             _refused[key] = (deadline, window_end)
 
 
-def forget_refusals() -> None:
-    """Drop the remembered refusals (the counters were reset, e.g. between tests)."""
+def forget() -> None:
+    """Drop the remembered refusals and policies (counters or policies were reset, e.g.
+    between tests)."""
     with _refused_lock:
         _refused.clear()
+        _policies.clear()
+
+
+def _policy(session: Session, action: str) -> Policy | None:
+    known = _policies.get(action)
+    if known is not None and time.monotonic() < known[0]:
+        return known[1]
+    row = session.get(RateLimitPolicy, action)
+    policy = Policy(row.per_account, row.per_address, row.window_seconds) if row else None
+    _policies[action] = (time.monotonic() + POLICY_MEMORY, policy)
+    return policy
 
 
 def _subject_keys(action: str, subject: Subject) -> list[str]:
@@ -100,7 +126,7 @@ def check(*, session: Session, action: str, subject: Subject) -> None:
     remembered = remembered_refusal(action, subject)
     if remembered is not None:
         raise RateLimited(retry_after=remembered)
-    policy = session.get(RateLimitPolicy, action)
+    policy = _policy(session, action)
     if policy is None:
         return
     now = clock.now().timestamp()

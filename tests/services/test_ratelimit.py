@@ -67,7 +67,7 @@ def test_the_memory_ends_with_the_window_and_after_a_moment(db, tight, monkeypat
     assert [_attempt(db, tight) for _ in range(3)] == [True, True, False]
     hits = _hits(db)
     monkeypatch.setattr(ratelimit_service, "REFUSAL_MEMORY", 0.0)
-    ratelimit_service.forget_refusals()
+    ratelimit_service.forget()
     # Without the memory every attempt is counted in the database again, and still refused.
     assert not _attempt(db, tight) and _hits(db) == hits + 1
     assert not _attempt(db, tight) and _hits(db) == hits + 2
