@@ -6,9 +6,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import DraftDep
-from app.db import DbSession
-from app.errors import VersionNotFound
-from app.models import Comment, Draft, DraftStatus, Role, User
+from app.db import DbSession, parse_id
+from app.errors import ClauseNotFound, VersionNotFound
+from app.models import Comment, Draft, DraftStatus, Role, User, Version
+from app.pages import placement as placement_view
 from app.pages import redline as redline_view
 from app.pages import views
 from app.pages.deps import PageViewer
@@ -21,7 +22,7 @@ from app.services import organizations as organizations_service
 from app.services import outcomes as outcomes_service
 from app.services import summaries as summaries_service
 from app.services import workspace as workspace_service
-from app.templating import render
+from app.templating import anchor, render
 
 router = APIRouter()
 
@@ -36,7 +37,8 @@ def staff_role(viewer: User | None, draft: Draft) -> Role | None:
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+    number = parse_id(raw)  # "²" is a digit to str.isdigit(), not to int()
+    return number if number is not None and number <= 100_000 else 1
 
 
 @router.get("/drafts")
@@ -74,45 +76,110 @@ def draft_page(
     view: Annotated[str | None, Query(max_length=16)] = None,
     version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> Response:
-    """A draft: its facts, period, versions, table of contents, clause tree, every comment.
+    """A draft: its facts, period, versions, table of contents, clause tree, and beside each
+    clause its latest comments with a link to all of them.
 
     ``?version=N`` shows an earlier version to read; ``?view=side-by-side`` shows the Kyrgyz
     and Russian texts in two aligned columns.
     """
+    return _draft_page(request, session, viewer, draft, text=text, view=view, version=version)
+
+
+def _shown_version(session: DbSession, draft: Draft, info: views.DraftOverview,
+                   version: int | None) -> Version:
+    return info.version if version in (None, info.version.number) else (
+        drafts_service.get_version(session=session, draft=draft, number=version))
+
+
+def _draft_page(request: Request, session: DbSession, viewer: User | None, draft: Draft, *,
+                text: str | None, view: str | None, version: int | None) -> Response:
     info = views.overview(session=session, draft=draft)
     versions = comparison_service.list_versions(session=session, draft=draft)
-    shown = info.version if version in (None, info.version.number) else (
-        drafts_service.get_version(session=session, draft=draft, number=version))
+    shown = _shown_version(session, draft, info, version)
     language = views.text_language(shown, text)
-    comments = comments_service.list_comments(session=session, draft=draft)
-    placement = views.place_comments(session=session, draft=draft, comments=comments,
-                                     version=shown, versions=versions)
+    placement = placement_view.place_comments(
+        session=session, draft=draft,
+        comments=placement_view.comment_refs(session=session, draft=draft),
+        version=shown, versions=versions)
+    bounded = placement_view.shown_comments(session=session, placement=placement)
     forms = comments_service.comment_forms(viewer=viewer, draft=draft,
                                            consultation=info.consultation, version=shown)
     tree = views.clause_tree(
         clauses=drafts_service.get_clauses(session=session, version=shown),
-        language=language, comments=placement.by_key, consultation=info.consultation,
+        language=language, comments=bounded.by_key, consultation=info.consultation,
         open_now=forms.on_clauses)
     bilingual = view == "side-by-side" and all(
         code in shown.languages for code in views.BILINGUAL)
     role = staff_role(viewer, draft)
+    is_current = shown.number == draft.current_version
     return render(request, "drafts/detail.html", {
         "info": info, "draft": draft, "tree": tree, "text_lang": language,
-        "shown": shown, "versions": versions, "is_current": shown.number == draft.current_version,
+        "shown": shown, "versions": versions, "is_current": is_current,
         "forms": forms,
         "consulted_version": next((v.number for v in versions
                                    if v.id == forms.round_version_id), None),
         "bilingual_rows": views.parallel_rows(tree) if bilingual else None,
-        "general_comments": placement.by_key.get(None, []), "placement": placement,
-        "comment_total": views.published_count(comments),
+        "general_comments": bounded.by_key.get(None, views.NO_COMMENTS),
+        "placement": placement, "removed": bounded.removed,
+        # Where "all comments" of a clause are listed: with the version, unless the current.
+        "list_version": None if is_current else shown.number,
         "visibility": comments_service.visibility(session=session, viewer=viewer, draft=draft),
-        # Supporters, files, campaign groups and redlines of every comment, in a few queries.
-        "comment_details": details_service.load(session=session, comments=comments,
+        # Supporters, files, campaign groups and redlines of the comments shown, in a few
+        # queries.
+        "comment_details": details_service.load(session=session, comments=bounded.comments,
                                                 viewer=viewer, draft_id=draft.id),
         # An earlier version is for reading: no forms at all, moderation included.
         "staff_role": None if forms.read_only else role, "workspace_link": role is Role.DRAFTER,
         "following": follows_service.is_following(session=session, user=viewer, draft=draft),
         "outcome": outcomes_service.get_record(session=session, draft=draft),
+    })
+
+
+@router.get("/drafts/{draft_id}/comments")
+def comment_list(
+    request: Request, draft: DraftDep, session: DbSession, viewer: PageViewer,
+    clause_key: Annotated[str | None, Query(max_length=200)] = None,
+    version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    page: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:
+    """Every comment the draft page shows beside one clause of a version (without
+    ``clause_key``: on the draft as a whole), oldest first, page by page."""
+    info = views.overview(session=session, draft=draft)
+    versions = comparison_service.list_versions(session=session, draft=draft)
+    shown = _shown_version(session, draft, info, version)
+    clause = None
+    if clause_key:
+        clause = workspace_service.clause_index(
+            session=session, version_ids=[shown.id], keys=[clause_key]).context(shown.id,
+                                                                                clause_key)
+        if clause is None:
+            raise ClauseNotFound(key=clause_key)
+    placement = placement_view.place_comments(
+        session=session, draft=draft,
+        comments=placement_view.comment_refs(session=session, draft=draft),
+        version=shown, versions=versions)
+    refs = placement.by_key.get(clause_key or None, [])
+    per_page = placement_view.LISTED_PER_PAGE
+    pages = max(1, -(-len(refs) // per_page))
+    number = min(_page_number(page), pages)
+    picked = refs[(number - 1) * per_page:number * per_page]
+    loaded = placement_view.load_comments(session=session, ids=[r.id for r in picked])
+    comments = [loaded[r.id] for r in picked]
+    forms = comments_service.comment_forms(viewer=viewer, draft=draft,
+                                           consultation=info.consultation, version=shown)
+    is_current = shown.number == draft.current_version
+    return render(request, "drafts/comments.html", {
+        "info": info, "draft": draft, "shown": shown, "is_current": is_current,
+        "clause": clause, "citation": views.citation(clause.path) if clause else [],
+        "text_lang": views.text_language(shown, None), "comments": comments,
+        "published": placement_view.published_count(refs), "page": number, "pages": pages,
+        "back": f"/drafts/{draft.id}" + ("" if is_current else f"?version={shown.number}")
+                + (f"#{anchor(clause_key)}" if clause_key else "#general-comments"),
+        "placement": placement,
+        "visibility": comments_service.visibility(session=session, viewer=viewer, draft=draft),
+        "comment_details": details_service.load(session=session, comments=comments,
+                                                viewer=viewer, draft_id=draft.id),
+        "staff_role": None if forms.read_only else staff_role(viewer, draft),
     })
 
 

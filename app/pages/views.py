@@ -13,13 +13,11 @@ from sqlalchemy.orm import Session
 
 from app import clock, i18n
 from app.models import (
-    ActPolicy, Clause, Comment, CommentStatus, Consultation, ConsultationExtension, Draft,
+    ActPolicy, Clause, Comment, Consultation, ConsultationExtension, Draft,
     DraftStatus, Version,
 )
-from app.services import comparison as comparison_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
-from app.services import workspace as workspace_service
 from app.services.drafts import DraftState
 from app.templating import anchor
 
@@ -104,6 +102,23 @@ def citation(path: Sequence[Clause]) -> Citation:
 
 # --- the clause tree ---------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ShownComments:
+    """The comments shown in one place (loaded whole), out of how many are there."""
+
+    comments: list[Comment]  # oldest first
+    total: int  # every comment placed there, hidden and withdrawn ones included
+    published: int
+    campaigns: dict[int, int] = field(default_factory=dict)  # comment id -> others in its group
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.comments)
+
+
+NO_COMMENTS = ShownComments(comments=[], total=0, published=0)
+
+
 @dataclass
 class ClauseView:
     clause: Clause
@@ -113,8 +128,7 @@ class ClauseView:
     text: str
     heading_level: int | None
     citation: Citation
-    comments: list[Comment]
-    count: int
+    shown: ShownComments
     commentable: bool
     children: list["ClauseView"] = field(default_factory=list)
     table: list[list[str]] | None = None
@@ -127,6 +141,14 @@ class ClauseView:
     @property
     def key(self) -> str:
         return self.clause.key
+
+    @property
+    def comments(self) -> list[Comment]:
+        return self.shown.comments
+
+    @property
+    def count(self) -> int:
+        return self.shown.published
 
 
 @dataclass
@@ -147,11 +169,12 @@ class ClauseTree:
 
 
 def clause_tree(*, clauses: Sequence[Clause], language: str,
-                comments: Mapping[str | None, Sequence[Comment]],
+                comments: Mapping[str | None, ShownComments],
                 consultation: Consultation | None, open_now: bool) -> ClauseTree:
     """The clauses (in document order) as a tree with their comments, and a table of contents.
 
-    ``comments`` are already placed on the keys of these clauses (see :func:`place_comments`).
+    ``comments`` are already placed on the keys of these clauses and bounded (see
+    :mod:`app.pages.placement`).
     """
     by_key: dict[str, ClauseView] = {}
     toc_by_key: dict[str, TocEntry] = {}
@@ -175,12 +198,11 @@ def clause_tree(*, clauses: Sequence[Clause], language: str,
         # an article under a chapter is named on its own ("Article 5", not "Chapter 1, ...").
         inherited = (parent.citation if parent is not None
                      and clause.key.startswith(parent.key + "/") else [])
-        own_comments = list(comments.get(clause.key, ()))
         view = ClauseView(
             clause=clause, anchor=anchor(clause.key), label=clause.label(language),
             heading=clause.heading(language), text=clause.text(language), heading_level=level,
             citation=[*inherited, _own_citation(clause)],
-            comments=own_comments, count=published_count(own_comments),
+            shown=comments.get(clause.key, NO_COMMENTS),
             commentable=open_now and consultation is not None and consultation.covers(clause.key),
             table=clause.table(language), note=clause.note)
         by_key[clause.key] = view
@@ -204,89 +226,6 @@ def _toc_parent(clause: Clause, by_key: dict[str, ClauseView],
         view = by_key.get(key)
         key = view.clause.parent_key if view is not None else None
     return None
-
-
-def published_count(comments: Sequence[Comment]) -> int:
-    return sum(1 for c in comments if c.status is CommentStatus.PUBLISHED)
-
-
-# --- comments carried across versions ----------------------------------------------------
-
-@dataclass
-class Origin:
-    """The version (and clause, named in that version) a comment shown elsewhere was made on."""
-
-    version: int
-    citation: Citation
-
-
-@dataclass
-class RemovedClause:
-    """A clause of an earlier version that the shown one no longer has, with its comments."""
-
-    version: int
-    key: str
-    anchor: str
-    citation: Citation
-    quoted: list[Clause]  # the clause and everything under it, in its own version
-    comments: list[Comment] = field(default_factory=list)
-
-
-@dataclass
-class CommentPlacement:
-    by_key: dict[str | None, list[Comment]]  # by key in the shown version; None: the whole draft
-    origins: dict[int, Origin]  # comment id -> where it was made, when not on the shown version
-    removed: list[RemovedClause]
-    later: int  # comments made on later versions, shown with those
-
-
-def place_comments(*, session: Session, draft: Draft, comments: Sequence[Comment],
-                   version: comparison_service.VersionInfo | Version,
-                   versions: Sequence[comparison_service.VersionInfo]) -> CommentPlacement:
-    """Put every comment made up to ``version`` beside the matching clause of ``version``.
-
-    Comments on earlier versions follow their clause through the diff engine's key maps; those
-    whose clause was removed on the way are set apart with the old text.  Besides the cached
-    comparisons, this costs one query (the old clauses that name the carried comments).
-    """
-    shown = version.number
-    placed = [c for c in comments if c.version_number <= shown]
-    carried = [c for c in placed if c.version_number != shown]
-    maps = {n: comparison_service.carry_keys(session=session, draft=draft, from_version=n,
-                                             to_version=shown, versions=versions)
-            for n in sorted({c.version_number for c in carried if c.clause_key})}
-    old_keys = [c.clause_key for c in carried if c.clause_key]
-    index = workspace_service.clause_index(
-        session=session, version_ids=[c.version_id for c in carried],
-        keys=old_keys) if old_keys else None
-    by_key: dict[str | None, list[Comment]] = {}
-    origins: dict[int, Origin] = {}
-    removed: dict[tuple[int, str], RemovedClause] = {}
-    for comment in placed:
-        key = comment.clause_key
-        if comment.version_number != shown:
-            context = index.context(comment.version_id, key) if index and key else None
-            origins[comment.id] = Origin(version=comment.version_number,
-                                         citation=citation(context.path) if context else [])
-            if key is not None:
-                new_key = maps[comment.version_number].get(key)
-                if new_key is None:
-                    group = removed.get((comment.version_number, key))
-                    if group is None:
-                        group = removed[(comment.version_number, key)] = RemovedClause(
-                            version=comment.version_number, key=key,
-                            anchor=f"v{comment.version_number}-{anchor(key)}",
-                            citation=origins[comment.id].citation,
-                            quoted=context.quoted if context else [])
-                    group.comments.append(comment)
-                    continue
-                key = new_key
-        by_key.setdefault(key, []).append(comment)
-    return CommentPlacement(
-        by_key=by_key, origins=origins,
-        removed=sorted(removed.values(), key=lambda g: (
-            g.version, g.quoted[0].position if g.quoted else 0, g.key)),
-        later=published_count([c for c in comments if c.version_number > shown]))
 
 
 # --- both languages side by side -----------------------------------------------------------

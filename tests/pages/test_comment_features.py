@@ -195,10 +195,17 @@ def test_a_campaign_shows_once_with_its_count(client, make_draft, add_comment, m
     assert len({c.group_id for c in made}) == 1
     page = soup(client.get(f"/drafts/{draft.id}"))
     comments = page.find(id="art-2-comments")
-    shown = [a for a in comments.find_all("article", class_="comment")
+    # The draft page shows the campaign once, by its first comment, with the number of the
+    # others, and links to the clause's list, where they are folded under it.
+    assert [a["id"] for a in comments.find_all("article", class_="comment")] == [
+        f"comment-{made[0].id}", f"comment-{alone.id}"]
+    others = comments.find(class_="campaign-more").find("a")
+    assert text_of(others) == "и ещё 19 с тем же текстом"
+    listed = soup(client.get(others["href"])).find(class_="comment-list")
+    shown = [a for a in listed.find_all("article", class_="comment")
              if a.find_parent("details", class_="comment-group") is None]
     assert [a["id"] for a in shown] == [f"comment-{made[0].id}", f"comment-{alone.id}"]
-    group = comments.find("details", class_="comment-group")
+    group = listed.find("details", class_="comment-group")
     assert text_of(group.find("summary")) == "и ещё 19 с тем же текстом"
     assert len(group.find_all("article", class_="comment")) == 19
 

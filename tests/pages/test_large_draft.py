@@ -45,10 +45,13 @@ def test_queries_do_not_grow_with_comments(client, connection, make_draft, add_c
         add_comment(draft, author=citizens[n % 5], clause_key=keys[n % len(keys)],
                     body=f"Комментарий {n}")
     page = soup(client.get(f"/drafts/{draft.id}"))
-    assert len(page.select("article.comment")) == 30
+    # The latest 3 of each clause and all 5 on the draft as a whole (art-1 has 6, art-3 4).
+    assert len(page.select("article.comment")) == 3 * 5 + 5
     assert queries(client) == one_anonymous
     assert queries(moderator) == one_moderator
-    assert 0 < one_anonymous <= 20, one_anonymous
+    # One more than before: the comments are placed without their text, then the shown ones
+    # are loaded whole.
+    assert 0 < one_anonymous <= 21, one_anonymous
 
 
 def test_the_tax_code_renders_with_every_article_anchor(client, db, world, connection):

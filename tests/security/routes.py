@@ -95,6 +95,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/drafts/{draft_id}/diff"): PUBLIC,
     ("GET", "/drafts/{draft_id}/summary"): PUBLIC,
     ("GET", "/drafts/{draft_id}/comment"): PUBLIC,
+    ("GET", "/drafts/{draft_id}/comments"): PUBLIC,
     ("GET", "/comments/{comment_id}/receipt"): PUBLIC,
     ("GET", "/compliance"): PUBLIC,
     ("GET", "/compliance/{slug}"): PUBLIC,
