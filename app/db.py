@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import get_settings
+from app.errors import NulCharacter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,6 +97,26 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _has_nul(parameters: Any) -> bool:
+    """Whether any text among statement parameters (a row, rows, a batch, an array) has U+0000."""
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(value) for value in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_has_nul(value) for value in parameters)
+    return False
+
+
+def _refuse_nul_characters(_connection: Any, _cursor: Any, _statement: str, parameters: Any,
+                            _context: Any, _executemany: bool) -> None:
+    # PostgreSQL cannot store U+0000 in text (psycopg refuses to send it: a DataError, a 500)
+    # and SQLite would keep what PostgreSQL refuses. Whatever field or query parameter it came
+    # in by, it is the sender's mistake: one check here, just before the database sees it.
+    if _has_nul(parameters):
+        raise NulCharacter()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings this application relies on."""
     settings = get_settings()
@@ -106,9 +127,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=needed, max_overflow=8)
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=needed // 2,
-                         max_overflow=needed - needed // 2 + 8)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=needed // 2,
+                               max_overflow=needed - needed // 2 + 8)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    return engine
 
 
 # SQLSTATEs of a database that is not there for the moment: connection exceptions (08...),

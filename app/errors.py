@@ -167,6 +167,12 @@ class PeriodTooShort(TalkuuError):
                "unless an urgent procedure is justified.")
 
 
+class NulCharacter(InvalidInput):
+    code = "nul_character"
+    message = ("The text contains a NUL character (U+0000), which cannot be stored. "
+               "Please remove it and try again.")
+
+
 class PayloadTooLarge(TalkuuError):
     status_code = 413
     code = "payload_too_large"

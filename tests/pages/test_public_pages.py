@@ -248,3 +248,15 @@ def test_dismissing_reports_with_impossible_ids_is_refused_not_a_crash(
                                             "flag_id": number})
         assert refused.status_code == 422, refused.text
         assert soup(refused).find(class_="alert-error")
+
+
+def test_a_comment_with_a_nul_character_is_refused_with_the_form(client, make_draft, world,
+                                                                 sign_in):
+    draft = make_draft()
+    sign_in(client, world["citizen"])
+    action = f"/drafts/{draft.id}/comments"
+    page = soup(client.get(f"/drafts/{draft.id}/comment?lang=ru"))
+    refused = client.post(action, data={"csrf_token": form_token(page, action),
+                                        "body": "Уточните\x00понятие", "clause_key": ""})
+    assert refused.status_code == 422  # PostgreSQL cannot store U+0000: it was a 500 there
+    assert soup(refused).find(class_="alert-error")
