@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import DraftDep
+from app import pagecache
+from app.api.deps import IdPath
 from app.db import DbSession
 from app.i18n import current_language
 from app.models import DraftStatus
+from app.services import drafts as drafts_service
 from app.services import feeds as feeds_service
 from app.services.feeds import Feed
 
@@ -72,9 +74,27 @@ def drafts_rss(request: Request, session: DbSession, organization: str | None = 
 
 
 @router.get("/drafts/{draft_id}/feed.atom", response_class=Response)
-def draft_events(request: Request, draft: DraftDep, session: DbSession) -> Response:
-    """One draft's events: versions, periods opened, extended and closed, the summary."""
-    feed = feeds_service.draft_events_feed(session=session, draft=draft,
-                                           language=current_language.get(),
-                                           self_path=request.url.path)
-    return _respond(request, feed, "atom")
+def draft_events(request: Request, draft_id: IdPath, session: DbSession) -> Response:
+    """One draft's events: versions, periods opened, extended and closed, the summary.
+
+    The same for every reader of a language, so it is kept per process until anything
+    changes or a period's end arrives (app/pagecache.py).
+    """
+    def render() -> pagecache.Rendered:
+        # The draft is loaded here, after the cache has read its stamp (never before it).
+        draft = drafts_service.get_draft(session=session, draft_id=draft_id)
+        feed = feeds_service.draft_events_feed(session=session, draft=draft,
+                                               language=current_language.get(),
+                                               self_path=request.url.path)
+        return pagecache.Rendered(body=feeds_service.render(feed, "atom"),
+                                  media_type=MEDIA_TYPES["atom"], valid_until=feed.changes_at,
+                                  last_modified=feed.updated)
+
+    if not pagecache.cacheable_query(request, ("lang",)):
+        entry = pagecache.uncached(render)
+    else:
+        entry = pagecache.lookup(
+            request, session=session, key=pagecache.page_key(request), render=render,
+            untouched=lambda since, until: pagecache.draft_untouched(session, draft_id, since,
+                                                                     until))
+    return pagecache.respond(request, entry, cache_control="public, max-age=60")

@@ -1,11 +1,13 @@
 """The public pages of drafts: the list, one draft with its clauses and comments, its summary."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import DraftDep
+from app import clock, pagecache
+from app.api.deps import DraftDep, IdPath
 from app.db import DbSession, parse_id
 from app.errors import ClauseNotFound, VersionNotFound
 from app.models import Comment, Draft, DraftStatus, Role, User, Version
@@ -27,6 +29,7 @@ from app.templating import anchor, render
 router = APIRouter()
 
 PER_PAGE = 20
+HTML = "text/html; charset=utf-8"
 
 
 def staff_role(viewer: User | None, draft: Draft) -> Role | None:
@@ -69,9 +72,14 @@ def draft_list(
     })
 
 
+# The draft page's own parameters (and the interface language): a page with any other is
+# rendered for its visitor but not kept, so that made-up parameters cannot fill the cache.
+DRAFT_PAGE_PARAMETERS = ("text", "view", "version", "lang")
+
+
 @router.get("/drafts/{draft_id}")
 def draft_page(
-    request: Request, draft: DraftDep, session: DbSession, viewer: PageViewer,
+    request: Request, draft_id: IdPath, session: DbSession, viewer: PageViewer,
     text: Annotated[str | None, Query(max_length=8)] = None,
     view: Annotated[str | None, Query(max_length=16)] = None,
     version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
@@ -80,9 +88,30 @@ def draft_page(
     clause its latest comments with a link to all of them.
 
     ``?version=N`` shows an earlier version to read; ``?view=side-by-side`` shows the Kyrgyz
-    and Russian texts in two aligned columns.
+    and Russian texts in two aligned columns.  What anonymous visitors see is kept per process
+    (app/pagecache.py) until anything changes.
     """
-    return _draft_page(request, session, viewer, draft, text=text, view=view, version=version)
+    def render_page() -> tuple[Response, datetime | None]:
+        # The draft is loaded here, after the cache has read its stamp (never before it).
+        draft = drafts_service.get_draft(session=session, draft_id=draft_id)
+        return _draft_page(request, session, viewer, draft, text=text, view=view,
+                           version=version)
+
+    if (viewer is None and pagecache.anonymous(request)
+            and pagecache.cacheable_query(request, DRAFT_PAGE_PARAMETERS)):
+        def for_cache() -> pagecache.Rendered:
+            response, valid_until = render_page()
+            return pagecache.Rendered(body=bytes(response.body), media_type=HTML,
+                                      valid_until=valid_until)
+        entry = pagecache.lookup(
+            request, session=session, key=pagecache.page_key(request), render=for_cache,
+            untouched=lambda since, until: pagecache.draft_untouched(session, draft_id, since,
+                                                                     until))
+        return pagecache.respond(request, entry)
+    response, _valid_until = render_page()
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Vary"] = pagecache.VARY
+    return response
 
 
 def _shown_version(session: DbSession, draft: Draft, info: views.DraftOverview,
@@ -92,7 +121,12 @@ def _shown_version(session: DbSession, draft: Draft, info: views.DraftOverview,
 
 
 def _draft_page(request: Request, session: DbSession, viewer: User | None, draft: Draft, *,
-                text: str | None, view: str | None, version: int | None) -> Response:
+                text: str | None, view: str | None,
+                version: int | None) -> tuple[Response, datetime | None]:
+    """The page, and the moment the clock alone will change it (the period opens, closes or
+    has a day less left)."""
+    # The clock before anything is read: a boundary passed while rendering ends validity at once.
+    started = clock.now()
     info = views.overview(session=session, draft=draft)
     versions = comparison_service.list_versions(session=session, draft=draft)
     shown = _shown_version(session, draft, info, version)
@@ -112,7 +146,7 @@ def _draft_page(request: Request, session: DbSession, viewer: User | None, draft
         code in shown.languages for code in views.BILINGUAL)
     role = staff_role(viewer, draft)
     is_current = shown.number == draft.current_version
-    return render(request, "drafts/detail.html", {
+    response = render(request, "drafts/detail.html", {
         "info": info, "draft": draft, "tree": tree, "text_lang": language,
         "shown": shown, "versions": versions, "is_current": is_current,
         "forms": forms,
@@ -133,6 +167,7 @@ def _draft_page(request: Request, session: DbSession, viewer: User | None, draft
         "following": follows_service.is_following(session=session, user=viewer, draft=draft),
         "outcome": outcomes_service.get_record(session=session, draft=draft),
     })
+    return response, views.changes_at(info.consultation, started)
 
 
 @router.get("/drafts/{draft_id}/comments")

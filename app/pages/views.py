@@ -228,6 +228,21 @@ def _toc_parent(clause: Clause, by_key: dict[str, ClauseView],
     return None
 
 
+# --- when the clock alone changes a page ---------------------------------------------------
+
+def changes_at(consultation: Consultation | None, now: datetime) -> datetime | None:
+    """The next moment after ``now`` at which a page about the draft changes with no write:
+    the period opens or closes, or its count of days left goes down by one."""
+    if consultation is None:
+        return None
+    if now < consultation.opens_at:
+        return consultation.opens_at
+    if now >= consultation.closes_at:
+        return None
+    left = math.ceil((consultation.closes_at - now) / timedelta(days=1))  # as in days_left
+    return consultation.closes_at - (left - 1) * timedelta(days=1)
+
+
 # --- both languages side by side -----------------------------------------------------------
 
 BILINGUAL = ("ky", "ru")  # the state language on the left, as the law requires it first

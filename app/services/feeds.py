@@ -45,6 +45,8 @@ class Feed:
     language: str
     updated: datetime
     entries: list[FeedEntry]
+    # The next moment the clock alone changes the feed (a period's end arrives); None: never.
+    changes_at: datetime | None = None
 
 
 def _url(path: str) -> str:
@@ -137,8 +139,8 @@ def draft_events_feed(*, session: Session, draft: Draft, language: str, self_pat
                                  link=_event_link(draft, entry), updated=entry.occurred_at,
                                  summary=summary, categories=[entry.action]))
     now = clock.now()
-    for consultation in session.scalars(select(Consultation).where(
-            Consultation.draft_id == draft.id, Consultation.closes_at <= now)):
+    rounds = session.scalars(select(Consultation).where(Consultation.draft_id == draft.id)).all()
+    for consultation in (c for c in rounds if c.closes_at <= now):
         entries.append(FeedEntry(
             id=f"{link}#round-{consultation.round}-closed",
             title=gettext_("Comment period closed"), link=link, updated=consultation.closes_at,
@@ -152,7 +154,8 @@ def draft_events_feed(*, session: Session, draft: Draft, language: str, self_pat
                 subtitle=pick(draft.organization.name, language), link=link,
                 self_path=self_path, language=language,
                 updated=max((e.updated for e in entries), default=draft.created_at),
-                entries=entries)
+                entries=entries,
+                changes_at=min((c.closes_at for c in rounds if c.closes_at > now), default=None))
 
 
 def _event_link(draft: Draft, entry: AuditEntry) -> str:

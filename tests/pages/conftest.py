@@ -85,6 +85,14 @@ def text_of(element: Any) -> str:
     return " ".join(element.get_text(" ").split())
 
 
+def forget_kept_pages(client: TestClient) -> None:
+    """Drop what the app keeps for anonymous visitors (app/pagecache.py), so that the next
+    request renders its page again: for tests that count the queries of a rendering."""
+    cache = getattr(client.app.state, "page_cache", None)
+    if cache is not None:
+        cache.clear()
+
+
 @pytest.fixture
 def world(db: Session, make_org, make_user) -> dict[str, Any]:
     ministry = make_org("mineconom", "Министерство экономики и коммерции",

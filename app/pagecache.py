@@ -1,0 +1,336 @@
+"""A per-process cache of what anonymous visitors read, exact to the last state change.
+
+A flash crowd (a draft on the evening news) reads one draft page and its feed thousands of
+times a minute, and each rendering costs tens of milliseconds of one core. What anonymous
+visitors see depends only on the database, the language, the address and the clock, so a
+rendering is kept and served again while none of those has changed:
+
+- **The database**: every state change in this app appends an entry to the audit log in the
+  same transaction (``app/services/audit.py``), so the newest entry's id is a stamp of the whole
+  state. It is read *before* anything the page shows, so a rendering holds at least what was
+  committed up to its stamp; once anything else is committed, the stamp is newer and the
+  rendering is passed over (unless the entries in between concern only other drafts or
+  nothing public: ``draft_untouched``; then it is kept under the newer stamp). This relies on
+  entries being committed in the order of their ids: they are inserted under a transaction
+  lock held until the commit on PostgreSQL (``audit._chain``), and SQLite has one writer. Were
+  that to change (or a change to slip past the audit log), a rendering could be older than its
+  stamp: ``TTL_SECONDS`` bounds how long such a rendering lives.
+- **The language and the address**: part of the key (language, path, query string); only the
+  query parameters a page knows are cached, so made-up ones cannot fill the cache.
+- **The clock**: a period opens or closes and "3 days left" becomes 2 without any write; each
+  rendering says until when (by ``app.clock``) it holds, and is not used outside
+  [rendered at, valid until), so a closed period never shows its form.
+
+Only requests without a session cookie and without a bearer token are served from here, and
+nothing per user is in a cached rendering (one carrying the visitor's CSRF token is served but
+not kept: ``_store``).
+
+The cache is per process (shared nothing: each server process renders once per change), kept
+on the application object, bounded in bytes with least-recently-used eviction. A rendering is
+kept both as it is and gzip-compressed; each client gets the form it accepts, with an ETag for
+``If-None-Match`` (304) and ``Cache-Control: no-cache``: a browser or proxy may keep the page
+but must ask again, because any comment may change it.
+"""
+
+import gzip
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app import clock, i18n
+from app.api.deps import SESSION_COOKIE
+from app.models import AuditEntry, Comment
+from app.services import auth as auth_service
+
+log = logging.getLogger("talkuu.pagecache")
+
+# Changes are seen through the stamp at once; the TTL only bounds what the stamp could miss.
+# Short TTLs cost: each rendering holds the interpreter for a while (a whole draft page of 500
+# clauses takes about 0.1 s), during which the process answers nobody.
+TTL_SECONDS = 30.0
+MAX_BYTES = 64 * 1024 * 1024
+MAX_ENTRY_BYTES = 16 * 1024 * 1024
+RENDER_LOCKS = 64
+VARY = "Accept-Encoding, Accept-Language, Cookie"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a page hands to the cache: its body and until when the clock leaves it valid."""
+
+    body: bytes
+    media_type: str
+    valid_until: datetime | None = None  # None: only a write changes it
+    last_modified: datetime | None = None  # for Last-Modified and If-Modified-Since
+
+
+@dataclass(frozen=True)
+class Entry:
+    stamp: int
+    body: bytes
+    gzipped: bytes
+    media_type: str
+    etag: str
+    last_modified: datetime | None
+    rendered_at: datetime  # by app.clock
+    valid_until: datetime | None
+    made: float  # time.monotonic()
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
+    def holds(self, stamp: int, now: datetime) -> bool:
+        """Nothing was written since ``stamp`` was read that this rendering lacks (one made
+        after a later stamp shows more, not less), and the clock is within what it shows."""
+        return (self.stamp >= stamp and self.rendered_at <= now
+                and (self.valid_until is None or now < self.valid_until))
+
+    def expired(self, monotonic: float, ttl: float) -> bool:
+        return monotonic - self.made >= ttl
+
+
+Key = tuple[str, ...]
+
+
+class PageCache:
+    """Renderings by key, least recently used first out once ``max_bytes`` are held."""
+
+    def __init__(self, *, max_bytes: int = MAX_BYTES, ttl: float = TTL_SECONDS) -> None:
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        # One rendering of a page at a time: the crowd waits for it instead of repeating it.
+        self._render_locks = [threading.Lock() for _ in range(RENDER_LOCKS)]
+
+    def get(self, key: Key) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Key, entry: Entry) -> None:
+        if entry.size > MAX_ENTRY_BYTES:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._entries[key] = entry
+            self._bytes += entry.size
+            while self._bytes > self.max_bytes and self._entries:
+                _key, evicted = self._entries.popitem(last=False)
+                self._bytes -= evicted.size
+
+    def render_lock(self, key: Key) -> threading.Lock:
+        return self._render_locks[hash(key) % RENDER_LOCKS]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_creation = threading.Lock()
+
+
+def of_app(request: Request) -> PageCache:
+    """The cache of this application (one per process)."""
+    state = request.app.state
+    cache = getattr(state, "page_cache", None)
+    if cache is None:
+        with _creation:
+            cache = getattr(state, "page_cache", None)
+            if cache is None:
+                cache = state.page_cache = PageCache()
+    return cache
+
+
+def anonymous(request: Request) -> bool:
+    """A request that no session cookie or token could make personal."""
+    return not request.cookies.get(SESSION_COOKIE) and "authorization" not in request.headers
+
+
+def cacheable_query(request: Request, known: Collection[str]) -> bool:
+    """Whether the query string holds only parameters the page knows, each at most once."""
+    names = [name for name, _value in request.query_params.multi_items()]
+    return len(names) == len(set(names)) and set(names) <= set(known)
+
+
+def page_key(request: Request, *parts: object) -> Key:
+    """The key of what ``request`` reads: the page's own parts, language, path and query."""
+    return (*(str(p) for p in parts), i18n.current_language.get(), request.url.path,
+            request.url.query)
+
+
+def current_stamp(session: Session) -> int:
+    """The id of the newest audit entry: it changes with every state change."""
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+# Audit entries that change nothing a public page about a draft shows.
+UNSEEN_ENTITIES = frozenset({"answer_template", "alert_subscription", "compliance_digest"})
+UNSEEN_ACTIONS = frozenset({"user.created", "user.verified", "user.password_reset",
+                            "follow.started", "follow.stopped", "organization.created"})
+MAX_ENTRIES_CHECKED = 200
+
+
+def draft_untouched(session: Session, draft_id: int, since: int, until: int) -> bool:
+    """Whether the audit entries after ``since`` up to ``until`` leave every public page about
+    draft ``draft_id`` as it was: all of them concern other drafts (their comments, campaigns)
+    or nothing public. Anything not known to be elsewhere counts as a change, and so do more
+    than MAX_ENTRIES_CHECKED entries."""
+    rows = session.execute(
+        select(AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.action)
+        .where(AuditEntry.id > since, AuditEntry.id <= until)
+        .limit(MAX_ENTRIES_CHECKED + 1)).all()
+    if len(rows) > MAX_ENTRIES_CHECKED:
+        return False
+    comments: set[int] = set()
+    groups: set[int] = set()
+    for entity_type, entity_id, action in rows:
+        if entity_type in UNSEEN_ENTITIES or action in UNSEEN_ACTIONS:
+            continue
+        if entity_type == "draft" and entity_id != str(draft_id):
+            continue
+        if entity_type == "comment" and entity_id.isdigit():
+            comments.add(int(entity_id))
+        elif entity_type == "comment_group" and entity_id.isdigit():
+            groups.add(int(entity_id))
+        else:
+            return False
+    if not comments and not groups:
+        return True
+    return session.scalar(select(Comment.id).where(
+        Comment.draft_id == draft_id,
+        or_(Comment.id.in_(sorted(comments)), Comment.group_id.in_(sorted(groups))))
+        .limit(1)) is None
+
+
+def lookup(request: Request, *, session: Session, key: Key, render: Callable[[], Rendered],
+           untouched: Callable[[int, int], bool] | None = None) -> Entry:
+    """The rendering of ``key`` that holds now, rendered by ``render`` if there is none.
+
+    ``render`` must read everything it shows from ``session`` *after* this is called (the
+    stamp is read first). ``untouched(since, until)``, if given, tells whether the changes
+    between two stamps leave the page as it was: a rendering is then kept under the newer
+    stamp instead of being rendered again (its TTL still counts from its rendering), so that
+    comments on other drafts do not make a crowd's page render again and again.
+    """
+    cache = of_app(request)
+    stamp = current_stamp(session)
+    entry = cache.get(key)
+    if (entry is not None and untouched is not None and entry.stamp < stamp
+            and replace(entry, stamp=stamp).holds(stamp, clock.now())
+            and not entry.expired(time.monotonic(), cache.ttl)
+            and untouched(entry.stamp, stamp)):
+        entry = replace(entry, stamp=stamp)
+        cache.put(key, entry)
+    if entry is not None and entry.holds(stamp, clock.now()):
+        if not entry.expired(time.monotonic(), cache.ttl):
+            return entry
+        # Only the TTL ran out: one request renders again, the others keep this one meanwhile.
+        lock = cache.render_lock(key)
+        if not lock.acquire(blocking=False):
+            return entry
+        try:
+            return _store(request, cache, key, stamp, render)
+        finally:
+            lock.release()
+    with cache.render_lock(key):
+        entry = cache.get(key)  # another request may have rendered it while this one waited
+        if (entry is not None and entry.holds(stamp, clock.now())
+                and not entry.expired(time.monotonic(), cache.ttl)):
+            return entry
+        return _store(request, cache, key, stamp, render)
+
+
+def uncached(render: Callable[[], Rendered]) -> Entry:
+    """A rendering for this request only, answered like a kept one but not kept."""
+    rendered_at = clock.now()
+    return _entry(0, render(), rendered_at)
+
+
+def _entry(stamp: int, page: Rendered, rendered_at: datetime) -> Entry:
+    return Entry(stamp=stamp, body=page.body, gzipped=gzip.compress(page.body, 6, mtime=0),
+                 media_type=page.media_type,
+                 etag='W/"' + hashlib.sha256(page.body).hexdigest()[:32] + '"',
+                 last_modified=page.last_modified, rendered_at=rendered_at,
+                 valid_until=page.valid_until, made=time.monotonic())
+
+
+def _store(request: Request, cache: PageCache, key: Key, stamp: int,
+           render: Callable[[], Rendered]) -> Entry:
+    rendered_at = clock.now()
+    entry = _entry(stamp, render(), rendered_at)
+    if _personal(request, entry.body):
+        # A form meant for this browser must never be handed to another: served, not kept.
+        log.warning("not cached, it holds the visitor's CSRF token: %s", request.url.path)
+    else:
+        cache.put(key, entry)
+    return entry
+
+
+def _personal(request: Request, body: bytes) -> bool:
+    seed = request.scope.get("state", {}).get("csrf_seed", "")
+    return bool(seed) and auth_service.csrf_token(seed).encode() in body
+
+
+def accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").split(","):
+        coding, _sep, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=")
+            try:
+                return quality == "" or float(quality) > 0
+            except ValueError:
+                return False
+    return False
+
+
+def not_modified(request: Request, entry: Entry) -> bool:
+    """The client already has this rendering: ``If-None-Match`` names it (weak comparison, as
+    for any GET), or without one, ``If-Modified-Since`` is not older than it."""
+    header = request.headers.get("if-none-match")
+    if header is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        return "*" in tags or entry.etag.removeprefix("W/") in tags
+    since = request.headers.get("if-modified-since")
+    if since and entry.last_modified is not None:
+        try:
+            return entry.last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def respond(request: Request, entry: Entry, *,
+            cache_control: str = "no-cache") -> Response:
+    """The rendering as the client accepts it, or 304 when it already has it."""
+    headers = {"ETag": entry.etag, "Vary": VARY, "Cache-Control": cache_control}
+    if entry.last_modified is not None:
+        headers["Last-Modified"] = format_datetime(entry.last_modified.astimezone(timezone.utc),
+                                                   usegmt=True)
+    if not_modified(request, entry):
+        return Response(status_code=304, headers=headers)
+    if accepts_gzip(request):
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry.gzipped, media_type=entry.media_type, headers=headers)
+    return Response(entry.body, media_type=entry.media_type, headers=headers)
