@@ -506,9 +506,11 @@ class Server:
             if entry.name.isdigit():
                 try:
                     stat = (entry / "stat").read_text()
+                    command = (entry / "cmdline").read_bytes()
                 except OSError:
                     continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                if (int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid
+                        and b"spawn_main" in command):  # not multiprocessing's resource tracker
                     children.append(int(entry.name))
         return children
 
@@ -646,7 +648,7 @@ def export_memory(url: str, path: str, what: str) -> Row:
     """Download ``path`` once from a fresh server; the serving worker's peak RSS."""
     import httpx
 
-    row = Row(what=what, target="< 200 MB (the open-data export's target)")
+    row = Row(what=what, target="– (open data: < 200 MB)")
     with serve(url) as server:
         with httpx.Client(base_url=server.base, timeout=1800) as client:
             for _ in range(4):  # a few small requests: lazy imports, connections
@@ -705,8 +707,15 @@ def quick_pages(client, chosen: dict[str, dict], rounds: int) -> list[Row]:  # n
                 [f"/drafts/{typical}"], 3 * rounds),
         measure(client, f"GET /drafts/{typical} again and again (anonymous)",
                 [f"/drafts/{typical}"], 3 * rounds, fresh=False),
-        measure(client, f"GET /api/v1/drafts/{typical} and /{big}",
-                [f"/api/v1/drafts/{typical}", f"/api/v1/drafts/{big}"], rounds),
+        measure(client, f"GET /drafts/{typical}/comments?clause_key= (its busiest clause, "
+                f"{chosen['typical']['on_busiest']} comments)",
+                [f"/drafts/{typical}/comments?clause_key={chosen['typical']['busiest']}"],
+                rounds),
+        measure(client, f"GET /api/v1/drafts/{typical}", [f"/api/v1/drafts/{typical}"], rounds),
+        measure(client, f"GET /api/v1/drafts/{big} (the big one)", [f"/api/v1/drafts/{big}"],
+                rounds),
+        measure(client, f"GET /drafts?page={chosen['big']['list_page']} (the page that lists "
+                f"the big one)", [f"/drafts?page={chosen['big']['list_page']}"], rounds),
         measure(client, f"GET /drafts/{summary}/summary (typical summary: "
                 f"{chosen['typical_summary']['comments']:,} comments)",
                 [f"/drafts/{summary}/summary"], 3 * rounds),
@@ -728,9 +737,19 @@ def chosen_drafts(host: str, name: str) -> dict[str, dict]:
                    (SELECT count(*) FROM comment c WHERE c.draft_id = p.draft_id),
                    (SELECT slug FROM organization o WHERE o.id = p.organization_id)
             FROM bench_plan p WHERE p.role IS NOT NULL""")
-        return {role: {"id": draft_id, "clauses": clauses, "kind": kind, "comments": count,
-                       "body": slug}
-                for role, draft_id, clauses, kind, count, slug in cursor}
+        chosen = {role: {"id": draft_id, "clauses": clauses, "kind": kind, "comments": count,
+                         "body": slug}
+                  for role, draft_id, clauses, kind, count, slug in cursor.fetchall()}
+        for facts in chosen.values():
+            facts["busiest"], facts["on_busiest"] = connection.execute("""
+                SELECT clause_key, count(*) FROM comment
+                WHERE draft_id = %s AND clause_key IS NOT NULL
+                GROUP BY clause_key ORDER BY 2 DESC LIMIT 1""", (facts["id"],)).fetchone()
+            facts["list_page"] = 1 + connection.execute("""
+                SELECT count(*) FROM draft d, draft b WHERE b.id = %s
+                AND (d.created_at, d.id) > (b.created_at, b.id)""", (facts["id"],)
+                ).fetchone()[0] // 20
+        return chosen
 
 
 def database_facts(host: str, name: str) -> str:
@@ -811,6 +830,14 @@ def main() -> None:
                                     [f"/drafts/{big}"], slow, warm=False))
                 rows.append(measure(client, f"GET /drafts/{big} again (anonymous)",
                                     [f"/drafts/{big}"], slow, warm=False, fresh=False))
+                key, on_key = chosen["big"]["busiest"], chosen["big"]["on_busiest"]
+                rows.append(measure(
+                    client, f"GET /drafts/{big}/comments?clause_key={key} ({on_key:,} "
+                    f"comments, 50 a page): pages 1 and {-(-on_key // 50)}; the draft as a "
+                    f"whole, page 1",
+                    [f"/drafts/{big}/comments?clause_key={key}",
+                     f"/drafts/{big}/comments?clause_key={key}&page={-(-on_key // 50)}",
+                     f"/drafts/{big}/comments"], slow))
                 rows.append(measure(client, f"GET /drafts/{big}/summary (HTML, big summary)",
                                     [f"/drafts/{big}/summary"], slow, warm=False))
                 rows.append(measure(client, f"GET /api/v1/drafts/{big}/summary (JSON, big)",
