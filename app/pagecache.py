@@ -38,7 +38,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -168,10 +168,14 @@ def anonymous(request: Request) -> bool:
     return not request.cookies.get(SESSION_COOKIE) and "authorization" not in request.headers
 
 
-def cacheable_query(request: Request, known: Collection[str]) -> bool:
-    """Whether the query string holds only parameters the page knows, each at most once."""
-    names = [name for name, _value in request.query_params.multi_items()]
-    return len(names) == len(set(names)) and set(names) <= set(known)
+def cacheable_query(request: Request, known: Mapping[str, Collection[str] | None]) -> bool:
+    """Whether the query string holds only parameters the page knows, each at most once and
+    with one of its values (None: any value the route accepts)."""
+    items = request.query_params.multi_items()
+    if len({name for name, _value in items}) != len(items):
+        return False
+    return all(name in known and (known[name] is None or value in known[name])
+               for name, value in items)
 
 
 def page_key(request: Request, *parts: object) -> Key:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app import pagecache
 from app.api.deps import IdPath
 from app.db import DbSession
-from app.i18n import current_language
+from app.i18n import LANGUAGES, current_language
 from app.models import DraftStatus
 from app.services import drafts as drafts_service
 from app.services import feeds as feeds_service
@@ -90,7 +90,7 @@ def draft_events(request: Request, draft_id: IdPath, session: DbSession) -> Resp
                                   media_type=MEDIA_TYPES["atom"], valid_until=feed.changes_at,
                                   last_modified=feed.updated)
 
-    if not pagecache.cacheable_query(request, ("lang",)):
+    if not pagecache.cacheable_query(request, {"lang": LANGUAGES}):
         entry = pagecache.uncached(render)
     else:
         entry = pagecache.lookup(

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app import clock, pagecache
+from app import clock, i18n, pagecache
 from app.api.deps import DraftDep, IdPath
 from app.db import DbSession, parse_id
 from app.errors import ClauseNotFound, VersionNotFound
@@ -72,9 +72,11 @@ def draft_list(
     })
 
 
-# The draft page's own parameters (and the interface language): a page with any other is
-# rendered for its visitor but not kept, so that made-up parameters cannot fill the cache.
-DRAFT_PAGE_PARAMETERS = ("text", "view", "version", "lang")
+# The draft page's own parameters and their values (None: any the route accepts), and the
+# interface language: a page with any other is rendered for its visitor but not kept, so that
+# made-up parameters cannot fill the cache.
+DRAFT_PAGE_PARAMETERS = {"text": ("ru", "ky", "en"), "view": ("side-by-side",), "version": None,
+                         "lang": i18n.LANGUAGES}
 
 
 @router.get("/drafts/{draft_id}")

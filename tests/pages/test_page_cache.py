@@ -177,7 +177,9 @@ def test_language_and_address_are_part_of_the_key(client, make_draft):
     # Made-up parameters are answered but not kept (they could fill the cache).
     cache = client.app.state.page_cache
     kept = len(cache)
-    assert client.get(f"/drafts/{draft.id}?utm_source=tv").status_code == 200
+    for made_up in ("?utm_source=tv", "?lang=xx", "?text=de", "?view=x", "?lang=ru&lang=ky"):
+        assert client.get(f"/drafts/{draft.id}{made_up}").status_code == 200
+        assert client.get(f"/drafts/{draft.id}/feed.atom{made_up}").status_code == 200
     assert len(cache) == kept
 
 
