@@ -18,14 +18,17 @@ serves it with `talkuu serve --workers 2` and the bare baseline (bench/bare_app.
 3. bot burst: 10,000 submissions from one account and address while normal users comment
    once every 3 s; the bot's 429s and the normal users' p99, calm vs during the burst.
 
-The load generator runs in this one Python process: on a small machine it competes with the
-servers for the same cores, so the figures are a floor, not a ceiling.
+The load generator runs in this one Python process, on uvloop, with the bare keep-alive
+HTTP/1.1 client of bench/http1.py (httpx cost ~6 ms of CPU per request and capped the earlier
+figures at ~170 requests/s); on a small machine it still competes with the servers for the same
+cores, so the figures are a floor, not a ceiling.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -41,6 +44,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.http1 import Connection  # noqa: E402 - after the path is set
 PYTHON = sys.executable
 CLAUSES = 500
 PAGE_COMMENTS = 5_000
@@ -210,37 +214,51 @@ def _headers(token: str | None, address: str) -> dict[str, str]:
     return headers
 
 
+def _address(base: str) -> tuple[str, int]:
+    host, _, port = base.removeprefix("http://").partition(":")
+    return host, int(port)
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
 async def closed_loop(base: str, path: str, clients: int, seconds: float,
                       tokens: list[str] | None = None, post: bool = True) -> Run:
     """``clients`` clients, each sending its next request as soon as the last is answered."""
     result = Run()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
-        end = time.perf_counter() + seconds
+    end = time.perf_counter() + seconds
 
-        async def client(n: int) -> None:
-            sent = 0
-            headers = _headers(tokens[n] if tokens else None, f"10.1.{n // 250}.{n % 250 + 1}")
-            while time.perf_counter() < end:
-                sent += 1
-                started = time.perf_counter()
-                try:
-                    if post:
-                        answer = await http.post(path, headers=headers, json={
-                            "clause_key": f"art-{(n * 31 + sent) % CLAUSES + 1}",
-                            "body": f"Замечание {n}-{sent}: уточнить понятие потребителя"})
-                    else:
-                        answer = await http.get(path, headers=headers)
-                        result.nbytes = len(answer.content)
-                except httpx.TransportError:
-                    result.add(0, time.perf_counter() - started)  # 0: connection failed
-                    continue
-                result.add(answer.status_code, time.perf_counter() - started)
-                if answer.status_code == 201 and "receipt" in answer.text:
-                    result.receipts.append(answer.json()["receipt"])
-        started = time.perf_counter()
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        result.elapsed = time.perf_counter() - started
+    async def client(n: int) -> None:
+        connection = Connection(*_address(base))
+        sent = 0
+        headers = _headers(tokens[n] if tokens else None, f"10.1.{n // 250}.{n % 250 + 1}")
+        if post:
+            headers["Content-Type"] = "application/json"
+        else:
+            headers["Accept-Encoding"] = "gzip"  # as every browser (and httpx) asks
+        while time.perf_counter() < end:
+            sent += 1
+            started = time.perf_counter()
+            try:
+                if post:
+                    status, body = await connection.request("POST", path, headers, _json({
+                        "clause_key": f"art-{(n * 31 + sent) % CLAUSES + 1}",
+                        "body": f"Замечание {n}-{sent}: уточнить понятие потребителя"}))
+                else:
+                    status, body = await connection.request("GET", path, headers)
+                    result.nbytes = len(body)
+            except (OSError, asyncio.IncompleteReadError):
+                result.add(0, time.perf_counter() - started)  # 0: connection failed
+                continue
+            result.add(status, time.perf_counter() - started)
+            if status == 201 and b"receipt" in body:
+                result.receipts.append(json.loads(body)["receipt"])
+        await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    result.elapsed = time.perf_counter() - started
     return result
 
 
@@ -251,40 +269,43 @@ async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm:
     path = f"/api/v1/drafts/{draft_id}/comments"
     calm_run, burst_run, bot_run = Run(), Run(), Run()
     phase = {"burst": False, "done": False}
-    async with httpx.AsyncClient(base_url=base, timeout=60,
-                                 limits=httpx.Limits(max_connections=200)) as http:
-        async def user(n: int) -> None:
-            headers = _headers(normal[n], f"10.2.0.{n + 1}")
-            await asyncio.sleep(3 * n / len(normal))
-            sent = 0
-            while not phase["done"]:
-                sent += 1
-                target = burst_run if phase["burst"] else calm_run
-                started = time.perf_counter()
-                answer = await http.post(path, headers=headers, json={
-                    "body": f"Обычный комментарий {n}-{sent}"})
-                took = time.perf_counter() - started
-                target.add(answer.status_code, took)
-                await asyncio.sleep(max(0.0, 3.0 - took))
 
-        async def bot_loop() -> None:
-            await asyncio.sleep(calm)
-            phase["burst"] = True
-            left = iter(range(submissions))
-            headers = _headers(bot, "10.9.9.9")
-
-            async def connection() -> None:
-                for n in left:
-                    started = time.perf_counter()
-                    answer = await http.post(path, headers=headers, json={
-                        "body": f"Кампания {n}"})
-                    bot_run.add(answer.status_code, time.perf_counter() - started)
+    async def user(n: int) -> None:
+        connection = Connection(*_address(base))
+        headers = {**_headers(normal[n], f"10.2.0.{n + 1}"), "Content-Type": "application/json"}
+        await asyncio.sleep(3 * n / len(normal))
+        sent = 0
+        while not phase["done"]:
+            sent += 1
+            target = burst_run if phase["burst"] else calm_run
             started = time.perf_counter()
-            await asyncio.gather(*(connection() for _ in range(32)))
-            bot_run.elapsed = time.perf_counter() - started
-            phase["done"] = True
+            status, _body = await connection.request("POST", path, headers, _json({
+                "body": f"Обычный комментарий {n}-{sent}"}))
+            took = time.perf_counter() - started
+            target.add(status, took)
+            await asyncio.sleep(max(0.0, 3.0 - took))
+        await connection.close()
 
-        await asyncio.gather(bot_loop(), *(user(n) for n in range(len(normal))))
+    async def bot_loop() -> None:
+        await asyncio.sleep(calm)
+        phase["burst"] = True
+        left = iter(range(submissions))
+        headers = {**_headers(bot, "10.9.9.9"), "Content-Type": "application/json"}
+
+        async def connection() -> None:
+            own = Connection(*_address(base))
+            for n in left:
+                started = time.perf_counter()
+                status, _body = await own.request("POST", path, headers, _json({
+                    "body": f"Кампания {n}"}))
+                bot_run.add(status, time.perf_counter() - started)
+            await own.close()
+        started = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(32)))
+        bot_run.elapsed = time.perf_counter() - started
+        phase["done"] = True
+
+    await asyncio.gather(bot_loop(), *(user(n) for n in range(len(normal))))
     return calm_run, burst_run, bot_run
 
 
@@ -301,6 +322,12 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="scenarios to leave out, e.g. 2,3")
     parser.add_argument("--bot", type=int, default=10_000)
     args = parser.parse_args()
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:  # uvicorn[standard] brings it; without it the default loop does
+        pass
     levels = [int(n) for n in args.levels.split(",")]
     skip = set(args.skip.split(","))
     normal_users = 48
