@@ -693,6 +693,8 @@ def quick_pages(client, chosen: dict[str, dict], rounds: int) -> list[Row]:  # n
                "?act_type=code", "?q=вода", "?q=потребителей&status=closed"]
     search_rounds = max(1, rounds // 2)
     return [
+        measure(client, "GET /api/v1/organizations (the floor: 8 rows, client included)",
+                ["/api/v1/organizations"], 3 * rounds),
         measure(client, f"GET /drafts (HTML), {len(filters)} pages and filters",
                 [f"/drafts{f}" for f in filters], rounds),
         measure(client, f"GET /api/v1/drafts, the same {len(filters)}",
