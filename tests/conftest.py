@@ -109,6 +109,10 @@ def app(connection: Connection) -> Iterator[Any]:
 
     application.dependency_overrides[get_session] = session_override
     application.dependency_overrides[get_side_sessions] = lambda: lambda: _session_on(connection)
+    # Streamed exports read in a session of their own: here, inside the test's transaction.
+    from app.api.opendata import get_export_sessions
+
+    application.dependency_overrides[get_export_sessions] = lambda: lambda: _session_on(connection)
     yield application
     clock.set_now(None)
 

@@ -184,9 +184,10 @@ class SummaryView:
         return self.summary.id == self.revisions[-1].id
 
 
-def get_summary(*, session: Session, draft: Draft, revision: int | None = None) -> SummaryView:
-    """A published summary of ``draft`` (the newest revision unless asked for another) with
-    every comment, decision and reasoning as that revision published them."""
+def find_revision(*, session: Session, draft: Draft, revision: int | None = None
+                  ) -> tuple[FeedbackSummary, list[FeedbackSummary]]:
+    """The revision asked for (the newest unless ``revision``) and every revision of its
+    round, oldest first; SummaryNotPublished or RevisionNotFound."""
     latest = latest_summary(session=session, draft=draft)
     if latest is None:
         raise SummaryNotPublished()
@@ -197,6 +198,13 @@ def get_summary(*, session: Session, draft: Draft, revision: int | None = None) 
         (s for s in revisions if s.revision == revision), None)
     if summary is None:
         raise RevisionNotFound()
+    return summary, revisions
+
+
+def get_summary(*, session: Session, draft: Draft, revision: int | None = None) -> SummaryView:
+    """A published summary of ``draft`` (the newest revision unless asked for another) with
+    every comment, decision and reasoning as that revision published them."""
+    summary, revisions = find_revision(session=session, draft=draft, revision=revision)
     rows = session.execute(
         select(Comment, SummaryEntry).join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
         .where(SummaryEntry.summary_id == summary.id, Comment.status == CommentStatus.PUBLISHED)

@@ -4,15 +4,20 @@ decision | reasoning) in Word (.docx) and PDF, in Kyrgyz or Russian."""
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.i18n import gettext_, pick, translations, use_language
-from app.models import Clause, Consultation, Decision, Draft
+from app.models import (
+    Clause, Comment, CommentStatus, Consultation, Decision, Draft, FeedbackSummary, SummaryEntry,
+    User,
+)
 from app.services import workspace as workspace_service
 from app.services.summaries import SummaryView
 
@@ -90,28 +95,10 @@ class SummaryDocument:
 def build_document(*, session: Session, draft: Draft, view: SummaryView,
                    language: str) -> SummaryDocument:
     """The rows of the summary with each comment's clause named and quoted in ``language``."""
-    comments = view.comments
-    index = workspace_service.clause_index(
-        session=session, version_ids=[c.version_id for c in comments],
-        keys=[c.clause_key for c in comments if c.clause_key])
     consultation = session.get(Consultation, view.summary.consultation_id)
-    rows = []
-    with use_language(language):
-        whole = gettext_("The draft as a whole")
-        for number, row in enumerate(view.rows, start=1):
-            comment = row.comment
-            context = index.context(comment.version_id, comment.clause_key)
-            rows.append(ExportRow(
-                number=number, comment_id=comment.id, receipt=comment.receipt,
-                clause_key=comment.clause_key or "",
-                clause=clause_name(context.path, language) if context else
-                (comment.clause_key or whole),
-                version=comment.version_number,
-                current_wording=clause_wording(context.quoted, language) if context else "",
-                body=comment.body, proposed_wording=comment.proposed_wording or "",
-                author=comment.author.name, on_behalf_of=comment.on_behalf_of or "",
-                decision=row.decision, reasoning=row.reasoning,
-                submitted_at=comment.created_at))
+    rows = list(_export_rows(session, [(row.comment, row.decision, row.reasoning,
+                                        row.comment.author.name) for row in view.rows],
+                             language, first=1))
     return SummaryDocument(
         language=language, title=pick(draft.title, language),
         body=pick(draft.organization.name, language), draft_published=draft.created_at,
@@ -121,8 +108,32 @@ def build_document(*, session: Session, draft: Draft, view: SummaryView,
         correction_reason=view.summary.correction_reason, rows=rows)
 
 
+def _export_rows(session: Session, answered: list[tuple[Comment, Decision, str, str]],
+                 language: str, first: int) -> Iterator[ExportRow]:
+    """(comment, decision, reasoning, author's name) as rows numbered from ``first``."""
+    comments = [comment for comment, *_rest in answered]
+    index = workspace_service.clause_index(
+        session=session, version_ids=[c.version_id for c in comments],
+        keys=[c.clause_key for c in comments if c.clause_key])
+    with use_language(language):
+        whole = gettext_("The draft as a whole")
+        for number, (comment, decision, reasoning, author) in enumerate(answered, start=first):
+            context = index.context(comment.version_id, comment.clause_key)
+            yield ExportRow(
+                number=number, comment_id=comment.id, receipt=comment.receipt,
+                clause_key=comment.clause_key or "",
+                clause=clause_name(context.path, language) if context else
+                (comment.clause_key or whole),
+                version=comment.version_number,
+                current_wording=clause_wording(context.quoted, language) if context else "",
+                body=comment.body, proposed_wording=comment.proposed_wording or "",
+                author=author, on_behalf_of=comment.on_behalf_of or "",
+                decision=decision, reasoning=reasoning, submitted_at=comment.created_at)
+
+
 # --- CSV ---------------------------------------------------------------------------------
 
+CSV_BATCH = 1000
 CSV_COLUMNS = ("no", "receipt", "clause_key", "clause", "version", "current_wording", "author",
                "on_behalf_of", "body", "proposed_wording", "decision", "reasoning",
                "submitted_at", "revision")
@@ -136,11 +147,48 @@ def summary_csv(document: SummaryDocument) -> str:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in document.rows:
-        writer.writerow([
-            row.number, row.receipt, row.clause_key, row.clause, row.version,
-            row.current_wording, row.author, row.on_behalf_of, row.body, row.proposed_wording,
-            row.decision.value, row.reasoning, row.submitted_at.isoformat(), document.revision])
+        writer.writerow(_csv_cells(row, document.revision))
     return buffer.getvalue()
+
+
+def _csv_cells(row: ExportRow, revision: int) -> list[object]:
+    return [row.number, row.receipt, row.clause_key, row.clause, row.version,
+            row.current_wording, row.author, row.on_behalf_of, row.body, row.proposed_wording,
+            row.decision.value, row.reasoning, row.submitted_at.isoformat(), revision]
+
+
+def stream_csv(*, session: Session, summary: FeedbackSummary, language: str,
+               batch: int = CSV_BATCH) -> Iterator[bytes]:
+    """The same CSV as ``summary_csv``, written ``batch`` comments at a time: memory stays flat
+    however many comments the summary answers (issue 9: 100,000), and the first bytes leave at
+    once instead of after every row is built."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(CSV_COLUMNS)
+    after: tuple[datetime, int] | None = None
+    number = 1
+    while True:
+        query = (select(Comment, SummaryEntry.decision, SummaryEntry.reasoning, User.name)
+                 .join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
+                 .join(User, User.id == Comment.author_id)
+                 .where(SummaryEntry.summary_id == summary.id,
+                        Comment.status == CommentStatus.PUBLISHED)
+                 .order_by(Comment.created_at, Comment.id).limit(batch))
+        if after is not None:
+            query = query.where(tuple_(Comment.created_at, Comment.id) > after)
+        answered = [tuple(row) for row in session.execute(query)]
+        for row in _export_rows(session, answered, language, first=number):
+            writer.writerow(_csv_cells(row, summary.revision))
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+        if len(answered) < batch:
+            return
+        number += len(answered)
+        last = answered[-1][0]
+        after = (last.created_at, last.id)
+        session.expunge_all()  # what was written is not needed again
 
 
 # --- the comparison table ----------------------------------------------------------------
