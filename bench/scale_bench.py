@@ -488,6 +488,18 @@ def seed(*, host: str, name: str, drafts: int, comments: int, big: int) -> float
 
 # --- the server -------------------------------------------------------------------------------
 
+def code_version() -> str:
+    """The commit a server started now runs, and what under app/ differs from it: other people
+    commit to the tree while the bench runs, and each server imports what is on disk."""
+    commit = subprocess.run(["git", "log", "-1", "--format=%h %cd", "--date=iso"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    dirty = [line for line in subprocess.run(
+        ["git", "status", "--porcelain", "--", "app", "migrations"], cwd=ROOT,
+        capture_output=True, text=True).stdout.split("\n") if line.strip()]
+    return f"commit {commit}" + (f", {len(dirty)} uncommitted under app/: {', '.join(dirty)}"
+                                 if dirty else ", app/ as committed")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -529,6 +541,7 @@ def serve(url: str, workers: int = 2):  # noqa: ANN201 - yields a Server
     """`talkuu serve --workers N` on the bench database, as bench/load.py's ``process``."""
     import httpx
 
+    print(f"(server started on {code_version()})", flush=True)
     port = free_port()
     env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development",
            "PYTHONPATH": str(ROOT)}
@@ -793,15 +806,9 @@ def main() -> None:
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     url = f"postgresql+psycopg://postgres@/{args.database}?host={args.pg_host}"
-    commit = subprocess.run(["git", "log", "-1", "--format=%h %cd", "--date=iso"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "app", "migrations"],
-                           cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
-    dirty = [line for line in dirty if line.strip()]
     print(f"# bench/scale_bench.py {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-          f"load average {'/'.join(f'{x:.2f}' for x in os.getloadavg())}; commit {commit}"
-          + (f"; {len(dirty)} uncommitted changes under app/: {', '.join(dirty)}" if dirty
-             else "; app/ as committed"), flush=True)
+          f"load average {'/'.join(f'{x:.2f}' for x in os.getloadavg())}; {code_version()}",
+          flush=True)
     try:
         if args.reuse:
             os.environ["TALKUU_DATABASE_URL"] = url
