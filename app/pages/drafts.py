@@ -10,7 +10,7 @@ from app import clock, i18n, pagecache
 from app.api.deps import DraftDep, IdPath
 from app.db import DbSession, parse_id
 from app.errors import ClauseNotFound, VersionNotFound
-from app.models import Comment, Draft, DraftStatus, Role, User, Version
+from app.models import Comment, Consultation, Draft, DraftStatus, Role, User, Version
 from app.pages import placement as placement_view
 from app.pages import redline as redline_view
 from app.pages import views
@@ -266,15 +266,24 @@ def comment_paths(session: DbSession, comments: list[Comment]) -> dict[int, view
 
 @router.get("/drafts/{draft_id}/summary")
 def summary_page(request: Request, draft: DraftDep, session: DbSession,
-                 revision: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> Response:
-    """The published feedback summary: counts, then every comment with decision and reasoning."""
-    summary = summaries_service.get_summary(session=session, draft=draft, revision=revision)
+                 revision: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    """The published feedback summary: counts, then every comment with decision and reasoning,
+    100 a page (the files carry them all)."""
+    summary = summaries_service.get_summary(session=session, draft=draft, revision=revision,
+                                            page=page)
+    if page > summary.pages:  # past the end: the last page
+        summary = summaries_service.get_summary(session=session, draft=draft,
+                                                revision=revision, page=summary.pages)
     paths = comment_paths(session, summary.comments)
-    first_of_clause: dict[str, Comment] = {}
-    for comment in summary.comments:
-        first_of_clause.setdefault(comment.clause_key or "", comment)
-    by_clause = [(key, paths.get(first_of_clause[key].id) if key else None, count)
-                 for key, count in summary.by_clause.items()]
+    consultation = session.get(Consultation, summary.summary.consultation_id)
+    index = workspace_service.clause_index(
+        session=session, version_ids=[consultation.version_id] if consultation else [],
+        keys=[key for key in summary.by_clause if key])
+    by_clause = []
+    for key, count in summary.by_clause.items():
+        context = index.context(consultation.version_id, key) if key and consultation else None
+        by_clause.append((key, views.citation(context.path) if context else None, count))
     return render(request, "drafts/summary.html", {
         "info": views.overview(session=session, draft=draft), "draft": draft,
         "summary": summary, "paths": paths, "by_clause": by_clause,

@@ -156,6 +156,9 @@ def correct_summary(*, session: Session, actor: User, draft: Draft, reason: str,
 
 # --- reading a summary -------------------------------------------------------------------
 
+SUMMARY_PAGE_SIZE = 100  # comments a page of the summary page shows
+
+
 @dataclass
 class SummaryRow:
     """A comment of the summary with the decision and reasoning of the revision shown."""
@@ -174,6 +177,13 @@ class SummaryView:
     revisions: list[FeedbackSummary] = field(default_factory=list)  # oldest first
     by_decision: dict[str, int] = field(default_factory=dict)
     by_clause: dict[str, int] = field(default_factory=dict)
+    total: int = 0  # comments of the whole summary (``rows`` may be one page of them)
+    page: int | None = None
+    per_page: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
 
     @property
     def comments(self) -> list[Comment]:
@@ -201,18 +211,24 @@ def find_revision(*, session: Session, draft: Draft, revision: int | None = None
     return summary, revisions
 
 
-def get_summary(*, session: Session, draft: Draft, revision: int | None = None) -> SummaryView:
+def get_summary(*, session: Session, draft: Draft, revision: int | None = None,
+                page: int | None = None, per_page: int = SUMMARY_PAGE_SIZE) -> SummaryView:
     """A published summary of ``draft`` (the newest revision unless asked for another) with
-    every comment, decision and reasoning as that revision published them."""
+    every comment, decision and reasoning as that revision published them; with ``page``,
+    only that page's comments (``per_page`` a page), the counts still of the whole summary."""
     summary, revisions = find_revision(session=session, draft=draft, revision=revision)
-    rows = session.execute(
-        select(Comment, SummaryEntry).join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
-        .where(SummaryEntry.summary_id == summary.id, Comment.status == CommentStatus.PUBLISHED)
-        .options(selectinload(Comment.author)).order_by(Comment.created_at, Comment.id)).all()
+    in_summary = (SummaryEntry.summary_id == summary.id, Comment.status == CommentStatus.PUBLISHED)
+    query = (select(Comment, SummaryEntry).join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
+             .where(*in_summary).options(selectinload(Comment.author))
+             .order_by(Comment.created_at, Comment.id))
+    if page is not None:
+        query = query.offset((page - 1) * per_page).limit(per_page)
+    rows = session.execute(query).all()
     earlier: dict[int, tuple[Decision, str]] = {}
     if summary.corrects_id is not None:
         earlier = {e.comment_id: (e.decision, e.reasoning) for e in session.scalars(
-            select(SummaryEntry).where(SummaryEntry.summary_id == summary.corrects_id))}
+            select(SummaryEntry).where(SummaryEntry.summary_id == summary.corrects_id,
+                                       SummaryEntry.comment_id.in_([c.id for c, _e in rows])))}
     hidden = session.scalar(select(func.count()).select_from(Comment).where(
         Comment.consultation_id == summary.consultation_id,
         Comment.status == CommentStatus.HIDDEN)) or 0
@@ -222,10 +238,26 @@ def get_summary(*, session: Session, draft: Draft, revision: int | None = None) 
                          changed=c.id in earlier and earlier[c.id] != (e.decision, e.reasoning))
               for c, e in rows])
     view.by_decision = {d.value: 0 for d in Decision}
-    for row in view.rows:
-        view.by_decision[row.decision.value] += 1
-        key = row.comment.clause_key or ""
-        view.by_clause[key] = view.by_clause.get(key, 0) + 1
+    if page is None:
+        for row in view.rows:
+            view.by_decision[row.decision.value] += 1
+            key = row.comment.clause_key or ""
+            view.by_clause[key] = view.by_clause.get(key, 0) + 1
+    else:
+        # Counted by the database: a page of 100 must not load 100,000 comments to count them.
+        counted = select(Comment.id).join(SummaryEntry, SummaryEntry.comment_id == Comment.id
+                                          ).where(*in_summary)
+        for decision, count in session.execute(
+                select(SummaryEntry.decision, func.count()).join(
+                    Comment, SummaryEntry.comment_id == Comment.id).where(*in_summary)
+                .group_by(SummaryEntry.decision)):
+            view.by_decision[decision.value] = count
+        view.by_clause = {key or "": count for key, count in session.execute(
+            select(Comment.clause_key, func.count()).where(Comment.id.in_(counted))
+            .group_by(Comment.clause_key).order_by(func.min(Comment.created_at),
+                                                    func.min(Comment.id)))}
+        view.page, view.per_page = page, per_page
+    view.total = sum(view.by_decision.values())
     return view
 
 

@@ -54,3 +54,35 @@ def test_summary_page_links_accepted_comments_to_the_next_version(
     diff = soup(client.get(link["href"].split("#")[0]))
     assert diff.find(id=anchor) is not None
     assert page.find(id=f"comment-{rejected.id}").find("a", class_="change-link") is None
+
+
+def test_a_long_summary_is_read_100_a_page_with_counts_of_the_whole(
+        client, make_draft, add_comment, world, answer, db):
+    """A summary answering thousands of comments (issue 9: 100,000) is shown a page at a time;
+    its counts are of the whole summary and every comment is on exactly one page."""
+    draft = make_draft()
+    comments = [add_comment(draft, clause_key="art-1" if n % 3 else None,
+                            body=f"Замечание номер {n}") for n in range(230)]
+    clock.set_now(AFTER)
+    for n, comment in enumerate(comments):
+        answer(comment, "accepted" if n % 2 else "rejected", f"Ответ {n}")
+    summaries_service.publish_summary(session=db, actor=world["drafter"], draft=draft)
+    db.commit()
+
+    seen: list[str] = []
+    for number in (1, 2, 3):
+        page = soup(client.get(f"/drafts/{draft.id}/summary?lang=ru&page={number}"))
+        assert "230" in text_of(page.find(id="counts-heading").parent)
+        counts = page.find_all("table", class_="counts")
+        assert "Учтено 115" in text_of(counts[0]) and "Не учтено 115" in text_of(counts[0])
+        assert "Статья 1 153" in text_of(counts[1])
+        items = page.find("ol", class_="summary-list").find_all("li", recursive=False)
+        assert len(items) == (100 if number < 3 else 30)
+        assert page.find("ol", class_="summary-list")["start"] == str((number - 1) * 100 + 1)
+        seen += [item["id"] for item in items]
+        nav = page.find("nav", class_="pagination")
+        assert nav is not None and (nav.find("a", rel="next") is None) == (number == 3)
+    assert seen == [f"comment-{c.id}" for c in comments]  # each once, in order
+    # Past the end: the last page.
+    last = soup(client.get(f"/drafts/{draft.id}/summary?lang=ru&page=9"))
+    assert len(last.find("ol", class_="summary-list").find_all("li", recursive=False)) == 30
