@@ -852,6 +852,10 @@ def main() -> None:
                      f"/drafts/{big}/comments"], slow))
                 rows.append(measure(client, f"GET /drafts/{big}/summary (HTML, big summary)",
                                     [f"/drafts/{big}/summary"], slow, warm=False))
+                rows.append(measure(client, f"GET /drafts/{big}/summary?page=500 and "
+                                    f"?page=1000 (HTML, big summary; 100 a page since e4f8410)",
+                                    [f"/drafts/{big}/summary?page=500",
+                                     f"/drafts/{big}/summary?page=1000"], slow, warm=False))
                 rows.append(measure(client, f"GET /api/v1/drafts/{big}/summary (JSON, big)",
                                     [f"/api/v1/drafts/{big}/summary"], slow, warm=False))
                 rows.append(measure(client, f"GET /api/v1/drafts/{big}/comments (JSON, big)",
