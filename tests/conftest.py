@@ -92,9 +92,10 @@ def db(connection: Connection) -> Iterator[Session]:
     session.close()
 
 
-@pytest.fixture
-def app(connection: Connection) -> Iterator[Any]:
-    application = create_app()
+def sessions_on(application: Any, connection: Connection) -> None:
+    """Every session ``application`` opens (the request's, the rate limits', the streamed
+    exports') joins ``connection``'s transaction, which the test rolls back."""
+    from app.api.opendata import get_export_sessions
 
     def session_override() -> Iterator[Session]:
         session = _session_on(connection)
@@ -109,10 +110,14 @@ def app(connection: Connection) -> Iterator[Any]:
 
     application.dependency_overrides[get_session] = session_override
     application.dependency_overrides[get_side_sessions] = lambda: lambda: _session_on(connection)
-    # Streamed exports read in a session of their own: here, inside the test's transaction.
-    from app.api.opendata import get_export_sessions
+    application.dependency_overrides[get_export_sessions] = \
+        lambda: lambda: _session_on(connection)
 
-    application.dependency_overrides[get_export_sessions] = lambda: lambda: _session_on(connection)
+
+@pytest.fixture
+def app(connection: Connection) -> Iterator[Any]:
+    application = create_app()
+    sessions_on(application, connection)
     yield application
     clock.set_now(None)
 

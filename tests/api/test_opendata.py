@@ -8,17 +8,14 @@ import json
 import pytest
 from bs4 import BeautifulSoup
 
-from app.api.opendata import get_export_sessions
 from app.models import Role
 from app.services import opendata as opendata_service
 from tests.api.test_consultation_loop import LAW
-from tests.conftest import _session_on, bishkek, set_clock
+from tests.conftest import bishkek, set_clock
 
 
 @pytest.fixture
 def record(app, connection, client, make_org, make_user, login):
-    # The stream reads in a session of its own; in tests, inside the test's transaction.
-    app.dependency_overrides[get_export_sessions] = lambda: lambda: _session_on(connection)
     ministry = make_org("mineconom", "Министерство экономики", "Экономика министрлиги")
     people = {"drafter": make_user(Role.DRAFTER, ministry),
               "moderator": make_user(Role.MODERATOR, ministry),

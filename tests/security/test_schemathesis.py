@@ -44,8 +44,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.api.opendata import get_export_sessions
-from app.db import get_engine, get_session, get_side_sessions
+from app.db import get_engine
 from app.main import create_app
 from app.models import CommentAttachment, Decision, RateLimitPolicy, Role, TokenKind
 from app.services import answer_templates as templates_service
@@ -59,7 +58,7 @@ from app.services import opendata as opendata_service
 from app.services import organizations as organizations_service
 from app.services import responses as responses_service
 from app.services import summaries as summaries_service
-from tests.conftest import PASSWORD, _session_on, bishkek
+from tests.conftest import PASSWORD, _session_on, bishkek, sessions_on
 from tests.pages.conftest import CLOSES, DURING, LAW, OPENS
 
 EXAMPLES = int(os.environ.get("TALKUU_FUZZ_EXAMPLES", "8"))  # per operation and role
@@ -178,24 +177,7 @@ def fuzz_world(fuzz_connection: Connection,
 @pytest.fixture(scope="module")
 def fuzzed_app(fuzz_connection: Connection, fuzz_world: dict[str, Any]) -> Iterator[Any]:
     """The app the schema was loaded from, its sessions inside the module's transaction."""
-
-    def session_override() -> Iterator[Session]:
-        session = _session_on(fuzz_connection)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    APP.dependency_overrides[get_session] = session_override
-    APP.dependency_overrides[get_side_sessions] = \
-        lambda: lambda: _session_on(fuzz_connection)
-    # The open-data stream reads in a session of its own: here, inside the same transaction.
-    APP.dependency_overrides[get_export_sessions] = \
-        lambda: lambda: _session_on(fuzz_connection)
+    sessions_on(APP, fuzz_connection)
     yield APP
     APP.dependency_overrides.clear()
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.api.opendata import get_export_sessions
 from app.models import AlertSubscription, Decision, Role
 from app.services import alerts as alerts_service
 from app.services import answer_templates as templates_service
@@ -27,7 +26,6 @@ from app.services import drafts as drafts_service
 from app.services import moderation as moderation_service
 from app.services import monitoring as monitoring_service
 from app.services import summaries as summaries_service
-from tests.conftest import _session_on
 from tests.pages.conftest import AFTER, LAW
 from tests.security.conftest import CSRF_SEED, csrf_token
 
@@ -147,8 +145,6 @@ def test_payloads_in_alert_keywords_stay_text(db: Session, world: dict[str, Any]
 def exported(app: Any, connection, db: Session, world: dict[str, Any], make_draft, add_comment,
              make_user, answer):
     """A draft whose every user-written field holds ``payload``, answered and summarised."""
-    # The open-data stream reads in a session of its own: here, inside the test's transaction.
-    app.dependency_overrides[get_export_sessions] = lambda: lambda: _session_on(connection)
 
     def build(payload: str) -> Any:
         draft = make_draft(title=f"Закон {payload}")
