@@ -370,9 +370,13 @@ def main() -> None:
                     receipts += asyncio.run(closed_loop(base, path, 32, 3, tokens)).receipts
                 for name, page in (("draft page", f"/drafts/{draft_id}"),
                                    ("Atom feed", f"/drafts/{draft_id}/feed.atom")):
-                    crowd = asyncio.run(closed_loop(base, page, 64, args.duration, post=False))
-                    print(row(f"2. {name} ({crowd.nbytes / 1e6:.2f} MB), 64 clients", crowd,
-                              200))
+                    # First as the crowd meets it just after a change (each process renders it
+                    # once while its clients wait), then again at once (nothing changed).
+                    for when in ("cold", "warm"):
+                        crowd = asyncio.run(closed_loop(base, page, 64, args.duration,
+                                                        post=False))
+                        print(row(f"2. {name} ({crowd.nbytes / 1e6:.2f} MB), 64 clients, "
+                                  f"{when}", crowd, 200))
             if "3" not in skip:
                 comment_limit(url, 30)
                 calm, during, bot = asyncio.run(bot_burst(
