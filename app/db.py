@@ -46,6 +46,11 @@ def parse_id(raw: str | None) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` rows fill at ``per_page`` a page (an empty list is one page)."""
+    return max(1, -(-total // per_page))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -266,6 +266,15 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
         return _store(request, cache, key, stamp, render)
 
 
+def lookup_draft(request: Request, *, session: Session, draft_id: int,
+                 render: Callable[[], Rendered]) -> Entry:
+    """``lookup`` of a page about draft ``draft_id``, keyed by what ``request`` reads, kept
+    across changes that concern only other drafts."""
+    return lookup(request, session=session, key=page_key(request), render=render,
+                  untouched=lambda since, until: draft_untouched(session, draft_id, since,
+                                                                 until))
+
+
 def uncached(render: Callable[[], Rendered]) -> Entry:
     """A rendering for this request only, answered like a kept one but not kept."""
     rendered_at = clock.now()

@@ -8,6 +8,7 @@ at the end; the application's own commits become savepoints inside it.
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,21 @@ def _fresh_comparison_cache() -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def connection(database: None) -> Iterator[Connection]:
+@contextmanager
+def rolled_back() -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back at the end, whatever happened."""
     with get_engine().connect() as connection:
         outer = connection.begin()
         try:
             yield connection
         finally:
             outer.rollback()
+
+
+@pytest.fixture
+def connection(database: None) -> Iterator[Connection]:
+    with rolled_back() as connection:
+        yield connection
 
 
 def _session_on(connection: Connection) -> Session:

@@ -93,8 +93,6 @@ def draft_events(request: Request, draft_id: IdPath, session: DbSession) -> Resp
     if not pagecache.cacheable_query(request, {"lang": LANGUAGES}):
         entry = pagecache.uncached(render)
     else:
-        entry = pagecache.lookup(
-            request, session=session, key=pagecache.page_key(request), render=render,
-            untouched=lambda since, until: pagecache.draft_untouched(session, draft_id, since,
-                                                                     until))
+        entry = pagecache.lookup_draft(request, session=session, draft_id=draft_id,
+                                       render=render)
     return pagecache.respond(request, entry, cache_control="public, max-age=60")

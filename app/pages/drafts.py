@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app import clock, i18n, pagecache
 from app.api.deps import DraftDep, IdPath
-from app.db import DbSession, parse_id
+from app.db import DbSession, page_count, parse_id
 from app.errors import ClauseNotFound, VersionNotFound
 from app.models import Comment, Consultation, Draft, DraftStatus, Role, User, Version
 from app.pages import placement as placement_view
@@ -60,7 +60,7 @@ def draft_list(
     result = drafts_service.list_drafts(
         session=session, organization=organization or None, status=chosen_status,
         act_type=act_type or None, q=q or None, page=_page_number(page), per_page=PER_PAGE)
-    pages = max(1, -(-result.total // PER_PAGE))
+    pages = page_count(result.total, PER_PAGE)
     return render(request, "drafts/list.html", {
         "result": result, "pages": pages,
         "filters": {"organization": organization or "", "status": chosen_status or "",
@@ -105,10 +105,8 @@ def draft_page(
             response, valid_until = render_page()
             return pagecache.Rendered(body=bytes(response.body), media_type=HTML,
                                       valid_until=valid_until)
-        entry = pagecache.lookup(
-            request, session=session, key=pagecache.page_key(request), render=for_cache,
-            untouched=lambda since, until: pagecache.draft_untouched(session, draft_id, since,
-                                                                     until))
+        entry = pagecache.lookup_draft(request, session=session, draft_id=draft_id,
+                                       render=for_cache)
         return pagecache.respond(request, entry)
     response, _valid_until = render_page()
     response.headers["Cache-Control"] = "private, no-cache"
@@ -197,7 +195,7 @@ def comment_list(
         version=shown, versions=versions)
     refs = placement.by_key.get(clause_key or None, [])
     per_page = placement_view.LISTED_PER_PAGE
-    pages = max(1, -(-len(refs) // per_page))
+    pages = page_count(len(refs), per_page)
     number = min(_page_number(page), pages)
     picked = refs[(number - 1) * per_page:number * per_page]
     loaded = placement_view.load_comments(session=session, ids=[r.id for r in picked])
@@ -272,9 +270,6 @@ def summary_page(request: Request, draft: DraftDep, session: DbSession,
     100 a page (the files carry them all)."""
     summary = summaries_service.get_summary(session=session, draft=draft, revision=revision,
                                             page=page)
-    if page > summary.pages:  # past the end: the last page
-        summary = summaries_service.get_summary(session=session, draft=draft,
-                                                revision=revision, page=summary.pages)
     paths = comment_paths(session, summary.comments)
     consultation = session.get(Consultation, summary.summary.consultation_id)
     index = workspace_service.clause_index(

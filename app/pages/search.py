@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.db import DbSession
+from app.db import DbSession, page_count
 from app.services import drafts as drafts_service
 from app.services import organizations as organizations_service
 from app.services import search as search_service
@@ -34,7 +34,7 @@ def search_page(
                                    per_page=PER_PAGE)
     return render(request, "search/index.html", {
         "result": result, "searched": bool(search_service.terms(q)),
-        "pages": max(1, min(50, -(-result.total // PER_PAGE))),
+        "pages": min(50, page_count(result.total, PER_PAGE)),
         "filters": {"q": q or "", "organization": organization or "",
                     "act_type": act_type or "", "kind": chosen_kind or ""},
         "organizations": organizations_service.list_organizations(session=session),

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
+from app.db import page_count
 from app.errors import (
     Conflict, ConsultationOpen, InvalidInput, NoConsultation, SummaryNotPublished,
     SummaryPublished, UnansweredComments,
@@ -183,7 +184,7 @@ class SummaryView:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+        return page_count(self.total, self.per_page) if self.per_page else 1
 
     @property
     def comments(self) -> list[Comment]:
@@ -215,52 +216,53 @@ def get_summary(*, session: Session, draft: Draft, revision: int | None = None,
                 page: int | None = None, per_page: int = SUMMARY_PAGE_SIZE) -> SummaryView:
     """A published summary of ``draft`` (the newest revision unless asked for another) with
     every comment, decision and reasoning as that revision published them; with ``page``,
-    only that page's comments (``per_page`` a page), the counts still of the whole summary."""
+    only that page's comments (``per_page`` a page; past the end, the last page), the counts
+    still of the whole summary."""
     summary, revisions = find_revision(session=session, draft=draft, revision=revision)
     # The draft's id is implied by the entries, but said: PostgreSQL then reads the comments
     # through (draft_id, created_at) instead of scanning the whole table (scale_bench: a
     # 100,000-comment summary on 1 M comments).
     in_summary = (SummaryEntry.summary_id == summary.id, Comment.draft_id == summary.draft_id,
                   Comment.status == CommentStatus.PUBLISHED)
+    hidden = session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.consultation_id == summary.consultation_id,
+        Comment.status == CommentStatus.HIDDEN)) or 0
+    view = SummaryView(summary=summary, hidden=hidden, revisions=revisions, rows=[],
+                       by_decision={d.value: 0 for d in Decision})
     query = (select(Comment, SummaryEntry).join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
              .where(*in_summary).options(selectinload(Comment.author))
              .order_by(Comment.created_at, Comment.id))
     if page is not None:
-        query = query.offset((page - 1) * per_page).limit(per_page)
-    rows = session.execute(query).all()
-    earlier: dict[int, tuple[Decision, str]] = {}
-    if summary.corrects_id is not None:
-        earlier = {e.comment_id: (e.decision, e.reasoning) for e in session.scalars(
-            select(SummaryEntry).where(SummaryEntry.summary_id == summary.corrects_id,
-                                       SummaryEntry.comment_id.in_([c.id for c, _e in rows])))}
-    hidden = session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.consultation_id == summary.consultation_id,
-        Comment.status == CommentStatus.HIDDEN)) or 0
-    view = SummaryView(
-        summary=summary, hidden=hidden, revisions=revisions,
-        rows=[SummaryRow(comment=c, decision=e.decision, reasoning=e.reasoning,
-                         changed=c.id in earlier and earlier[c.id] != (e.decision, e.reasoning))
-              for c, e in rows])
-    view.by_decision = {d.value: 0 for d in Decision}
-    if page is None:
-        for row in view.rows:
-            view.by_decision[row.decision.value] += 1
-            key = row.comment.clause_key or ""
-            view.by_clause[key] = view.by_clause.get(key, 0) + 1
-    else:
         # Counted by the database: a page of 100 must not load 100,000 comments to count them.
-        counted = select(Comment.id).join(SummaryEntry, SummaryEntry.comment_id == Comment.id
-                                          ).where(*in_summary)
         for decision, count in session.execute(
                 select(SummaryEntry.decision, func.count()).join(
                     Comment, SummaryEntry.comment_id == Comment.id).where(*in_summary)
                 .group_by(SummaryEntry.decision)):
             view.by_decision[decision.value] = count
+        counted = select(Comment.id).join(SummaryEntry, SummaryEntry.comment_id == Comment.id
+                                          ).where(*in_summary)
         view.by_clause = {key or "": count for key, count in session.execute(
             select(Comment.clause_key, func.count()).where(Comment.id.in_(counted))
             .group_by(Comment.clause_key).order_by(func.min(Comment.created_at),
                                                     func.min(Comment.id)))}
-        view.page, view.per_page = page, per_page
+        view.total, view.per_page = sum(view.by_decision.values()), per_page
+        view.page = min(page, view.pages)  # past the end: the last page
+        query = query.offset((view.page - 1) * per_page).limit(per_page)
+    rows = session.execute(query).all()
+    earlier: dict[int, tuple[Decision, str]] = {}
+    if summary.corrects_id is not None:
+        corrected = select(SummaryEntry).where(SummaryEntry.summary_id == summary.corrects_id)
+        if page is not None:
+            corrected = corrected.where(SummaryEntry.comment_id.in_([c.id for c, _e in rows]))
+        earlier = {e.comment_id: (e.decision, e.reasoning) for e in session.scalars(corrected)}
+    view.rows = [SummaryRow(comment=c, decision=e.decision, reasoning=e.reasoning,
+                            changed=c.id in earlier and earlier[c.id] != (e.decision, e.reasoning))
+                 for c, e in rows]
+    if page is None:
+        for row in view.rows:
+            view.by_decision[row.decision.value] += 1
+            key = row.comment.clause_key or ""
+            view.by_clause[key] = view.by_clause.get(key, 0) + 1
     view.total = sum(view.by_decision.values())
     return view
 

@@ -44,7 +44,6 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.db import get_engine
 from app.main import create_app
 from app.models import CommentAttachment, Decision, RateLimitPolicy, Role, TokenKind
 from app.services import answer_templates as templates_service
@@ -58,7 +57,7 @@ from app.services import opendata as opendata_service
 from app.services import organizations as organizations_service
 from app.services import responses as responses_service
 from app.services import summaries as summaries_service
-from tests.conftest import PASSWORD, _session_on, bishkek, sessions_on
+from tests.conftest import PASSWORD, _session_on, bishkek, rolled_back, sessions_on
 from tests.pages.conftest import CLOSES, DURING, LAW, OPENS
 
 EXAMPLES = int(os.environ.get("TALKUU_FUZZ_EXAMPLES", "8"))  # per operation and role
@@ -75,12 +74,8 @@ REAL_IDS: dict[str, list[Any]] = {}
 
 @pytest.fixture(scope="module")
 def fuzz_connection(database: None) -> Iterator[Connection]:
-    with get_engine().connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
+    with rolled_back() as connection:
+        yield connection
 
 
 def _answer(session: Session, actor: Any, comment_id: int) -> None:
