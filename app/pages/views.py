@@ -239,8 +239,7 @@ def changes_at(consultation: Consultation | None, now: datetime) -> datetime | N
         return consultation.opens_at
     if now >= consultation.closes_at:
         return None
-    left = math.ceil((consultation.closes_at - now) / timedelta(days=1))  # as in days_left
-    return consultation.closes_at - (left - 1) * timedelta(days=1)
+    return consultation.closes_at - (days_left(consultation.closes_at, now) - 1) * timedelta(days=1)
 
 
 # --- both languages side by side -----------------------------------------------------------
