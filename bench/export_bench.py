@@ -24,15 +24,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def _memory(pid: int) -> dict[str, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _sep, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024  # MiB
-    return fields
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=100_000)
@@ -42,6 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     import httpx
     from search_bench import drop_database, seed
+    from seeding import memory
 
     try:
         seed(host=args.pg_host, name=args.database, comments=args.comments, drafts=100)
@@ -62,7 +54,7 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            before = _memory(server.pid)
+            before = memory(server.pid)
             print(f"server after start-up: RSS {before['VmRSS']:.0f} MiB")
             for fmt in ("csv", "jsonl"):
                 started = time.perf_counter()
@@ -74,7 +66,7 @@ def main() -> None:
                         size += len(chunk)
                         lines += chunk.count(b"\n")
                 elapsed = time.perf_counter() - started
-                memory = _memory(server.pid)
+                memory = memory(server.pid)
                 print(f"comments.{fmt}: {size / 1e6:.1f} MB, {lines:,} lines, {elapsed:.1f} s; "
                       f"server peak RSS {memory['VmHWM']:.0f} MiB "
                       f"(+{memory['VmHWM'] - before['VmRSS']:.0f} MiB over start-up)")

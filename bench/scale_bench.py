@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from search_bench import QUERIES
-from seeding import body_sql, create_database, drop_database, percentile, vocabulary
+from seeding import body_sql, create_database, drop_database, memory, percentile, vocabulary
 
 BODIES = [  # slug, Russian name, Kyrgyz name, its usual act types
     ("mineconom", "Министерство экономики и коммерции", "Экономика жана коммерция министрлиги",
@@ -525,15 +525,6 @@ class Server:
                         and b"spawn_main" in command):  # not multiprocessing's resource tracker
                     children.append(int(entry.name))
         return children
-
-
-def memory(pid: int) -> dict[str, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _sep, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024  # MiB
-    return fields
 
 
 @contextmanager

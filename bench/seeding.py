@@ -1,8 +1,11 @@
 """Helpers the PostgreSQL benchmarks share: a database of their own, comment texts drawn in SQL
-from a skewed vocabulary, percentiles (bench/search_bench.py, export_bench.py, scale_bench.py).
+from a skewed vocabulary, percentiles, a process's memory (bench/search_bench.py,
+export_bench.py, scale_bench.py).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 WORDS = """потребитель потребителя потребителей потребителям права право прав защита защиты
 налог налога налогов налоговый предприниматель предпринимателей предпринимателям срок сроки
@@ -58,3 +61,13 @@ def drop_database(host: str, name: str) -> None:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def memory(pid: int) -> dict[str, float]:
+    """Resident memory of process ``pid`` now and at its peak (VmRSS, VmHWM), in MiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _sep, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024  # MiB
+    return fields
