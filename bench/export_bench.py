@@ -66,10 +66,10 @@ def main() -> None:
                         size += len(chunk)
                         lines += chunk.count(b"\n")
                 elapsed = time.perf_counter() - started
-                memory = memory(server.pid)
+                after = memory(server.pid)
                 print(f"comments.{fmt}: {size / 1e6:.1f} MB, {lines:,} lines, {elapsed:.1f} s; "
-                      f"server peak RSS {memory['VmHWM']:.0f} MiB "
-                      f"(+{memory['VmHWM'] - before['VmRSS']:.0f} MiB over start-up)")
+                      f"server peak RSS {after['VmHWM']:.0f} MiB "
+                      f"(+{after['VmHWM'] - before['VmRSS']:.0f} MiB over start-up)")
         finally:
             server.terminate()
             server.wait(timeout=30)
