@@ -200,6 +200,16 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
+async def get_session_maker() -> Callable[[], Session]:
+    """The maker of sessions for a route that opens its own inside one thread hop (the JSON
+    API's comment submission, app/api/comments.py); tests replace it as they replace
+    ``get_session``.  Async: it does no I/O."""
+    return new_session
+
+
+SessionMaker = Annotated[Callable[[], Session], Depends(get_session_maker)]
+
+
 async def get_side_sessions(request: Request) -> Callable[[], Session]:
     """A maker of short sessions of their own, committed at once, outside the request's
     transaction (rate-limit counters must count even when the request then fails).

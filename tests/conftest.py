@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from app import clock  # noqa: E402
 from app.config import get_settings  # noqa: E402
-from app.db import get_engine, get_session, get_side_sessions  # noqa: E402
+from app.db import get_engine, get_session, get_session_maker, get_side_sessions  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Organization, Role, User  # noqa: E402
 from app.services import auth as auth_service  # noqa: E402
@@ -118,6 +118,7 @@ def sessions_on(application: Any, connection: Connection) -> None:
 
     application.dependency_overrides[get_session] = session_override
     application.dependency_overrides[get_side_sessions] = lambda: lambda: _session_on(connection)
+    application.dependency_overrides[get_session_maker] = lambda: lambda: _session_on(connection)
     application.dependency_overrides[get_export_sessions] = \
         lambda: lambda: _session_on(connection)
 

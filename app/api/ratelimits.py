@@ -1,5 +1,8 @@
 """Rate-limit dependencies. Each runs before the request's own transaction begins, in a short
-transaction of its own, so that attempts are counted even when the request then fails."""
+transaction of its own, so that attempts are counted even when the request then fails.
+
+The JSON API's comment submission, the busiest write, counts inside its own transaction instead
+(``count_comment``; app/api/comments.py says how a failed attempt still counts)."""
 
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -88,6 +91,31 @@ def limit_commenting(request: Request, sessions: SideSessions) -> None:
     _count(sessions, "comment", _credential_and_address(request))
 
 
+def count_comment(session: Session, request: Request) -> None:
+    """Count a comment submission in the caller's transaction (RateLimited past a limit)."""
+    ratelimit_service.check(session=session, action="comment",
+                            subject=_credential_and_address(request))
+
+
+def count_comment_apart(sessions: Callable[[], Session], request: Request) -> None:
+    """Count a comment submission whose own transaction was rolled back, in one of its own.
+    The attempt's refusal, if any, is already given: a refusal here only counts."""
+    with sessions() as session:
+        try:
+            count_comment(session, request)
+        except RateLimited:
+            pass
+        session.commit()
+
+
+async def refuse_remembered_comments(request: Request) -> None:
+    """A comment from a subject refused a moment ago is refused at once, on the event loop."""
+    retry_after = ratelimit_service.remembered_refusal(
+        "comment", _credential_and_address(request))
+    if retry_after is not None:
+        raise RateLimited(retry_after=retry_after)
+
+
 def limit_supporting(request: Request, sessions: SideSessions) -> None:
     """Supports given or taken back, counted like comments (the "support" policy row)."""
     _count(sessions, "support", _credential_and_address(request))
@@ -121,7 +149,7 @@ def limit_subscribing(request: Request, sessions: SideSessions,
 AccountEmailLimit = Depends(limit_account_email)
 SignInLimit = Depends(limit_sign_in)
 RegistrationLimit = Depends(limit_registration)
-CommentLimit = Depends(_refused_on_the_loop("comment", limit_commenting))
+RefusedCommentLimit = Depends(refuse_remembered_comments)
 SupportLimit = Depends(_refused_on_the_loop("support", limit_supporting))
 FlagLimit = Depends(_refused_on_the_loop("flag", limit_flagging))
 SubscribeLimit = Depends(limit_subscribing)

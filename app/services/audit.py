@@ -22,7 +22,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app import clock
@@ -100,17 +100,24 @@ def write_pending(session: Session) -> None:
         _chain(session, pending)
 
 
+_LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
+_COLUMNS = ("occurred_at", "actor_id", "action", "entity_type", "entity_id", "before", "after",
+            "prev_hash", "hash")
+
+
 def _chain(session: Session, entries: list[AuditEntry]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    # Core statements on the session's connection: every comment of a surge comes here.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
         # Serialise appends so that two transactions cannot both chain onto the same entry.
-        session.execute(text("SELECT pg_advisory_xact_lock(7247001)"))
-    last_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    previous = last_hash or GENESIS
-    for entry in entries:
+        connection.execute(text("SELECT pg_advisory_xact_lock(7247001)"))
+    previous = connection.execute(_LAST_HASH).scalar() or GENESIS
+    for entry in entries:  # one at a time: the ids must follow the chain
         entry.prev_hash = previous
         entry.hash = previous = _digest(entry)
-        session.add(entry)
-        session.flush()  # one at a time: the ids must follow the chain
+        entry.id = connection.execute(
+            _INSERT, {name: getattr(entry, name) for name in _COLUMNS}).scalar_one()
 
 
 @event.listens_for(Session, "before_commit")

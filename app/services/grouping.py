@@ -118,12 +118,14 @@ def _candidates_statement() -> CompoundSelect:
 
 
 _CANDIDATES = _candidates_statement()
+_INSERT_SKETCHES = insert(CommentSketch.__table__)
 
 
 def _candidate_ids(session: Session, consultation_id: int, keys: list[str]) -> set[int]:
-    return set(session.scalars(_CANDIDATES, {
+    # On the session's connection: a Core statement needs none of the ORM's execution path.
+    return set(session.connection().execute(_CANDIDATES, {
         "consultation_id": consultation_id, **{f"bucket{band}": key for band, key in
-                                               enumerate(keys)}}))
+                                               enumerate(keys)}}).scalars())
 
 
 def _locked(session: Session, ids: Iterable[int]) -> list[Comment]:
@@ -144,7 +146,7 @@ def assign_group(*, session: Session, comment: Comment) -> int | None:
         return None
     keys = buckets(own, comment.clause_key or "")
     found = _candidate_ids(session, comment.consultation_id, keys) - {comment.id}
-    session.execute(insert(CommentSketch), [
+    session.connection().execute(_INSERT_SKETCHES, [
         {"comment_id": comment.id, "band": band, "bucket": key,
          "consultation_id": comment.consultation_id} for band, key in enumerate(keys)])
     if not found:

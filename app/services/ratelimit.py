@@ -17,9 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import TextClause, delete, text
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -108,17 +106,31 @@ def _key(action: str, kind: str, value: str) -> str:
     return f"{action}:{kind}:{_hashed(value)}"
 
 
+_UPSERTS: dict[int, TextClause] = {}  # number of keys -> statement
+
+
+def _upsert(n: int) -> TextClause:
+    """INSERT ... ON CONFLICT DO UPDATE of ``n`` counters.  Written out (the same on PostgreSQL
+    and SQLite) because SQLAlchemy compiles its ON CONFLICT constructs anew for every
+    execution, which cost more than running the statement; every request that counts comes
+    here."""
+    statement = _UPSERTS.get(n)
+    if statement is None:
+        rows = ", ".join(f"(:key{i}, :window_start, 1)" for i in range(n))
+        statement = _UPSERTS[n] = text(
+            f"INSERT INTO rate_limit_counter (key, window_start, hits) VALUES {rows} "
+            "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counter.hits + 1 "
+            "RETURNING key, hits")
+    return statement
+
+
 def _hits(session: Session, keys: list[str], window_start: int) -> dict[str, int]:
     """Count one hit on each key in one statement; the counts after it."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(RateLimitCounter).values(
-        [{"key": key, "window_start": window_start, "hits": 1} for key in keys])
-    statement = statement.on_conflict_do_update(
-        index_elements=[RateLimitCounter.key, RateLimitCounter.window_start],
-        set_={"hits": RateLimitCounter.hits + 1},
-    ).returning(RateLimitCounter.key, RateLimitCounter.hits)
-    return {key: int(hits) for key, hits in session.execute(statement)}
+    connection = session.connection()  # Core on the connection: every request counts here
+    statement = _upsert(len(keys))
+    rows = connection.execute(statement, {"window_start": window_start,
+                                          **{f"key{i}": key for i, key in enumerate(keys)}})
+    return {key: int(hits) for key, hits in rows}
 
 
 def check(*, session: Session, action: str, subject: Subject) -> None:
