@@ -45,6 +45,16 @@ def translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def load_all() -> None:
+    """Load every catalog and the locale data of every language now, instead of on the first
+    page of each (reading and compiling a catalog takes ~0.2 s)."""
+    from babel import Locale
+
+    for code in LANGUAGES:
+        translations(code)
+        Locale.parse(code).datetime_formats  # noqa: B018 - loads the locale's data
+
+
 def gettext_(message: str, **params: Any) -> str:
     """``message`` in the current language, with ``{name}`` placeholders filled."""
     text = translations(current_language.get()).gettext(message)

@@ -119,6 +119,16 @@ def environment() -> Environment:
     return env
 
 
+def compile_all() -> int:
+    """Compile every template now (how many); a process otherwise compiles each on its first
+    use, while the visitors of that page wait."""
+    env = environment()
+    names = env.list_templates(filter_func=lambda name: not name.startswith("."))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
     """Render ``template`` with what every page needs (viewer, language, CSRF token)."""

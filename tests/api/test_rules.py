@@ -363,6 +363,22 @@ def test_commenting_is_rate_limited_per_account(client, setup, db):
     assert other.status_code == 201
 
 
+def test_refused_comments_count_toward_the_limit_too(client, setup, db):
+    """The count is part of the comment's transaction; a comment refused for what it says or
+    where it goes is rolled back, and its attempt is counted again on its own."""
+    from app.models import RateLimitCounter
+
+    url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
+    refused = [client.post(url, json=payload, headers=setup["h"]["citizen"]).status_code
+               for payload in [{"body": "   "}, {"body": "x", "clause_key": "art-999"}] * 15]
+    assert refused == [422, 404] * 15
+    assert db.scalar(select(func.count()).select_from(Comment)) == 0
+    blocked = client.post(url, json={"body": "Теперь по существу"}, headers=setup["h"]["citizen"])
+    assert blocked.status_code == 429
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 31
+    assert db.scalar(select(func.count()).select_from(Comment)) == 0
+
+
 def test_draft_from_an_uploaded_text_file(client, setup):
     h = setup["h"]
     fields = {"organization": "mineconom", "act_type": "law", "title": "Из файла",
