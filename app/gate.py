@@ -24,14 +24,20 @@ the whole site: it is then better switched off (set it as high as ``max_concurre
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.ratelimits import credential_and_address
 from app.config import get_settings
 from app.db import READ_METHODS
+from app.errors import RateLimited
+from app.services import ratelimit as ratelimit_service
 
 UNGATED_PREFIXES = ("/static/",)
 
@@ -86,6 +92,34 @@ class ConcurrencyGate:
             places.users -= 1
             if places.users == 0:
                 del self._clients[address]  # only addresses with a request in hand are kept
+
+
+# The JSON API's comment submission, the route a bot floods (issue 9, scenario 3).
+_COMMENT_SUBMISSION = re.compile(r"/api/v1/drafts/[0-9]+/comments")
+
+
+class RefusedAtTheDoor:
+    """A comment submission from a subject refused a moment ago is answered 429 here, before
+    the gate, the routing and the dependencies: a bot's flood then costs each of its requests
+    a header lookup and a short answer.  Only an optimisation: the route counts every attempt
+    it receives and refuses by the same memory (``ratelimit.check``), so nothing depends on
+    this layer seeing a request first.  Inside RequestContextMiddleware, so the refusal is in
+    the caller's language and carries the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] == "POST"
+                and _COMMENT_SUBMISSION.fullmatch(scope["path"])):
+            retry_after = ratelimit_service.remembered_refusal(
+                "comment", credential_and_address(Request(scope)))
+            if retry_after is not None:
+                refusal = RateLimited(retry_after=retry_after)
+                await JSONResponse(refusal.payload(), status_code=429,
+                                   headers={"Retry-After": str(retry_after)})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 @dataclass

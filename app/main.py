@@ -24,7 +24,7 @@ from app.db import database_unavailable, get_engine
 from app.errors import (
     DatabaseUnavailable, InvalidInput, NotFound, RateLimited, TalkuuError,
 )
-from app.gate import ConcurrencyGate
+from app.gate import ConcurrencyGate, RefusedAtTheDoor
 from app.i18n import gettext_
 from app.middleware import RequestContextMiddleware
 from app.schemas.common import ERROR_RESPONSES
@@ -122,6 +122,7 @@ def create_app() -> FastAPI:
                               "downloads are under /api/v1/export.")
     # The gate sits inside the size check: bodies it buffers are already capped.
     app.add_middleware(ConcurrencyGate)
+    app.add_middleware(RefusedAtTheDoor)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(PublicReadCors)
 

@@ -14,9 +14,7 @@ from app.api.deps import (
     CommentDep, CurrentUser, DraftDep, DrafterOfComment, IdPath, ModeratorOfComment, Viewer,
     get_viewer, require_user,
 )
-from app.api.ratelimits import (
-    FlagLimit, RefusedCommentLimit, SupportLimit, count_comment, count_comment_apart,
-)
+from app.api.ratelimits import FlagLimit, SupportLimit, count_comment, count_comment_apart
 from app.api.uploads import json_object
 from app.db import DbSession, SessionMaker
 from app.errors import InvalidInput, RateLimited, TalkuuError
@@ -89,7 +87,6 @@ def uploads_from(form: FormData | None) -> list[Upload]:
 
 
 @router.post("/drafts/{draft_id}/comments", status_code=201, response_model=CommentCreated,
-             dependencies=[RefusedCommentLimit],
              openapi_extra={"requestBody": {"content": {
                  "application/json": {"schema": CommentCreate.model_json_schema()},
                  "multipart/form-data": {"schema": {"type": "object", "properties": {

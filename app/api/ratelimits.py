@@ -2,7 +2,8 @@
 transaction of its own, so that attempts are counted even when the request then fails.
 
 The JSON API's comment submission, the busiest write, counts inside its own transaction instead
-(``count_comment``; app/api/comments.py says how a failed attempt still counts)."""
+(``count_comment``; app/api/comments.py says how a failed attempt still counts), and a subject
+refused a moment ago is refused before routing (``app.gate.RefusedAtTheDoor``)."""
 
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -82,19 +83,20 @@ def limit_registration(request: Request, sessions: SideSessions) -> None:
     _count(sessions, "register", Subject(account=None, address=_address(request)))
 
 
-def _credential_and_address(request: Request) -> Subject:
+def credential_and_address(request: Request) -> Subject:
+    """Who submits: the hashed credential (bearer token or session cookie) and the address."""
     return Subject(account=_credential(request), address=_address(request))
 
 
 def limit_commenting(request: Request, sessions: SideSessions) -> None:
     """Comment submissions per account (its credential) and per address."""
-    _count(sessions, "comment", _credential_and_address(request))
+    _count(sessions, "comment", credential_and_address(request))
 
 
 def count_comment(session: Session, request: Request) -> None:
     """Count a comment submission in the caller's transaction (RateLimited past a limit)."""
     ratelimit_service.check(session=session, action="comment",
-                            subject=_credential_and_address(request))
+                            subject=credential_and_address(request))
 
 
 def count_comment_apart(sessions: Callable[[], Session], request: Request) -> None:
@@ -108,22 +110,14 @@ def count_comment_apart(sessions: Callable[[], Session], request: Request) -> No
         session.commit()
 
 
-async def refuse_remembered_comments(request: Request) -> None:
-    """A comment from a subject refused a moment ago is refused at once, on the event loop."""
-    retry_after = ratelimit_service.remembered_refusal(
-        "comment", _credential_and_address(request))
-    if retry_after is not None:
-        raise RateLimited(retry_after=retry_after)
-
-
 def limit_supporting(request: Request, sessions: SideSessions) -> None:
     """Supports given or taken back, counted like comments (the "support" policy row)."""
-    _count(sessions, "support", _credential_and_address(request))
+    _count(sessions, "support", credential_and_address(request))
 
 
 def limit_flagging(request: Request, sessions: SideSessions) -> None:
     """Reports of comments, counted like comments (the "flag" policy row)."""
-    _count(sessions, "flag", _credential_and_address(request))
+    _count(sessions, "flag", credential_and_address(request))
 
 
 def _refused_on_the_loop(action: str, limit: Callable[[Request, Callable[[], Session]], None]
@@ -133,7 +127,7 @@ def _refused_on_the_loop(action: str, limit: Callable[[Request, Callable[[], Ses
     a 429 costs); otherwise ``limit`` counts in a thread as usual."""
     async def dependency(request: Request, sessions: SideSessions) -> None:
         retry_after = ratelimit_service.remembered_refusal(
-            action, _credential_and_address(request))
+            action, credential_and_address(request))
         if retry_after is not None:
             raise RateLimited(retry_after=retry_after)
         await run_in_threadpool(limit, request, sessions)
@@ -149,7 +143,6 @@ def limit_subscribing(request: Request, sessions: SideSessions,
 AccountEmailLimit = Depends(limit_account_email)
 SignInLimit = Depends(limit_sign_in)
 RegistrationLimit = Depends(limit_registration)
-RefusedCommentLimit = Depends(refuse_remembered_comments)
 SupportLimit = Depends(_refused_on_the_loop("support", limit_supporting))
 FlagLimit = Depends(_refused_on_the_loop("flag", limit_flagging))
 SubscribeLimit = Depends(limit_subscribing)

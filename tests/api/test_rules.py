@@ -379,6 +379,34 @@ def test_refused_comments_count_toward_the_limit_too(client, setup, db):
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
 
 
+def test_a_refused_subject_is_refused_at_the_door_in_its_language(client, setup, db):
+    """Within a second of a refusal, the same account's and address's submissions are answered
+    before the route (app.gate.RefusedAtTheDoor): not counted again, nothing stored, and the
+    answer is the same JSON refusal, translated, with the security headers."""
+    from app.models import RateLimitCounter
+
+    url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
+    for i in range(31):
+        client.post(url, json={"body": f"Комментарий {i}"}, headers=setup["h"]["citizen"])
+    counted = db.scalar(select(func.max(RateLimitCounter.hits)))
+    assert counted == 31
+    for _ in range(5):
+        door = client.post(url, json={"body": "Ещё"},
+                           headers={**setup["h"]["citizen"], "Accept-Language": "ky"})
+        assert door.status_code == 429
+        assert door.json()["error"] == "rate_limited"
+        assert int(door.headers["Retry-After"]) >= 1
+        assert door.headers["content-language"] == "ky"
+        assert door.headers["x-content-type-options"] == "nosniff"
+    assert "Too many" not in door.json()["detail"]
+    # Refused before the route: its body is not even read (the route would call it malformed).
+    unread = client.post(url, content=b"{not json", headers={
+        **setup["h"]["citizen"], "Content-Type": "application/json"})
+    assert unread.status_code == 429
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 31
+    assert db.scalar(select(func.count()).select_from(Comment)) == 30
+
+
 def test_draft_from_an_uploaded_text_file(client, setup):
     h = setup["h"]
     fields = {"organization": "mineconom", "act_type": "law", "title": "Из файла",
