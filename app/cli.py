@@ -110,6 +110,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from sqlalchemy.exc import DBAPIError
 
+    from app import collector
     from app.db import new_session
     from app.services import alerts as alerts_service
     from app.services import outbox as outbox_service
@@ -125,7 +126,10 @@ def _worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     last_housekeeping = 0.0
+    thresholds = collector.manual()  # collections between rounds only (app/collector.py)
     while True:
+        if thresholds is not None:
+            collector.collect_due(thresholds)
         try:
             with new_session() as session:
                 # Journalists' alerts that fell due are queued first, then sent below.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import api, i18n, pages, templating
+from app import api, collector, i18n, pages, templating
 from app.api import feeds
 from app.config import ROOT
 from app.db import database_unavailable, get_engine
@@ -110,7 +110,8 @@ async def _warmed_up(_app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         _frozen = True
     log.info("warmed up in %.2f s (%d templates)", time.perf_counter() - started, count)
-    yield
+    async with collector.at_safe_points():
+        yield
 
 
 def create_app() -> FastAPI:
