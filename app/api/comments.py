@@ -1,7 +1,7 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -93,38 +93,47 @@ def uploads_from(form: FormData | None) -> list[Upload]:
                      **CommentCreate.model_json_schema()["properties"],
                      "files": {"type": "array",
                                "items": {"type": "string", "format": "binary"}}}}}}}})
-async def create_comment(
-    request: Request, draft_id: IdPath, sessions: SessionMaker,
-    request_data: Annotated[tuple[dict[str, Any], FormData | None],
-                            Depends(read_comment_request)],
-) -> CommentCreated:
+async def create_comment(request: Request, draft_id: IdPath,
+                         sessions: SessionMaker) -> CommentCreated:
     """Comment on the draft or one clause while the period is open; answers with a receipt.
 
     JSON, or a multipart form with the same fields and up to three PDF or DOCX ``files``.
     """
     # The busiest write of a surge (issue 9): everything runs in one thread hop and one
-    # transaction, instead of a hop and a query per dependency (bench/README.md).
-    return await run_in_threadpool(_create_comment, request, sessions, draft_id, *request_data)
+    # transaction, instead of a hop and a query per dependency (bench/README.md).  The body is
+    # read here, on the loop; a body that cannot be read is refused only after the checks that
+    # come first (the order the dependencies of this route had).
+    unreadable: Exception | None = None
+    try:
+        data, form = await read_comment_request(request)
+    except (TalkuuError, HTTPException) as error:
+        (data, form), unreadable = ({}, None), error
+    return await run_in_threadpool(_create_comment, request, sessions, draft_id, data, form,
+                                   unreadable)
 
 
 def _create_comment(request: Request, sessions: Callable[[], Session], draft_id: int,
-                    data: dict[str, Any], form: FormData | None) -> CommentCreated:
+                    data: dict[str, Any], form: FormData | None,
+                    unreadable: Exception | None) -> CommentCreated:
     """The checks of the dependencies this route once had, in their order (rate limit, 404,
-    401/CSRF, 403), then the comment, all in the request's one transaction.  The attempt's
-    count is part of that transaction: a refusal commits it; any other failure rolls back and
-    counts the attempt again in a transaction of its own, so every attempt is counted."""
+    401/CSRF, the body, 403), then the comment, all in the request's one transaction.  The
+    attempt's count is part of that transaction: a refusal commits it; any other failure rolls
+    back and counts the attempt again in a transaction of its own, so every attempt is
+    counted."""
     with sessions() as session:
         try:
             count_comment(session, request)
             draft = drafts_service.get_draft(session=session, draft_id=draft_id)
             user = require_user(get_viewer(request, session))
+            if unreadable is not None:
+                raise unreadable
             created = _submit(session, draft, user, data, form)
             session.commit()
             return created
         except RateLimited:
             session.commit()  # the refused attempt counts too
             raise
-        except TalkuuError:
+        except (TalkuuError, HTTPException):
             session.rollback()
             count_comment_apart(sessions, request)
             raise

@@ -364,19 +364,33 @@ def test_commenting_is_rate_limited_per_account(client, setup, db):
 
 
 def test_refused_comments_count_toward_the_limit_too(client, setup, db):
-    """The count is part of the comment's transaction; a comment refused for what it says or
-    where it goes is rolled back, and its attempt is counted again on its own."""
+    """The count is part of the comment's transaction; a comment refused for what it says,
+    where it goes or a body that cannot be read is rolled back, and its attempt is counted
+    again on its own."""
     from app.models import RateLimitCounter
 
     url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
-    refused = [client.post(url, json=payload, headers=setup["h"]["citizen"]).status_code
-               for payload in [{"body": "   "}, {"body": "x", "clause_key": "art-999"}] * 15]
-    assert refused == [422, 404] * 15
+    headers = {**setup["h"]["citizen"], "Content-Type": "application/json"}
+    bodies = [b'{"body": "   "}', '{"body": "x", "clause_key": "art-999"}'.encode(),
+              b"{not json"] * 10
+    refused = [client.post(url, content=body, headers=headers).status_code for body in bodies]
+    assert refused == [422, 404, 422] * 10
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
     blocked = client.post(url, json={"body": "Теперь по существу"}, headers=setup["h"]["citizen"])
     assert blocked.status_code == 429
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 31
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_who_may_comment_is_checked_before_the_body(client, setup):
+    url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
+    json_type = {"Content-Type": "application/json"}
+    assert client.post(url, content=b"{not json", headers=json_type).status_code == 401
+    missing = f"/api/v1/drafts/{setup['draft']['id'] + 1000}/comments"
+    assert client.post(missing, content=b"{not json", headers={
+        **setup["h"]["citizen"], **json_type}).status_code == 404
+    assert client.post(url, content=b"{not json", headers={
+        **setup["h"]["drafter"], **json_type}).status_code == 422
 
 
 def test_a_refused_subject_is_refused_at_the_door_in_its_language(client, setup, db):
