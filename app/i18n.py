@@ -119,7 +119,14 @@ def format_day(value: date | datetime | None, fmt: str = "long") -> str:
         return ""
     if isinstance(value, datetime):
         value = clock.local(value).date()
-    return format_date(value, format=fmt, locale=current_language.get())
+    return _formatted_day(value, fmt, current_language.get())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, fmt: str, language: str) -> str:
+    # Babel reads the pattern anew on every call (~0.05 ms); a page of 1,500 comments dated on
+    # a few dozen days asked it 1,500 times (a tenth of that page's rendering).
+    return format_date(day, format=fmt, locale=language)
 
 
 def format_moment(value: datetime | None) -> str:
