@@ -102,12 +102,10 @@ def count_comment(session: Session, request: Request) -> None:
 def count_comment_apart(sessions: Callable[[], Session], request: Request) -> None:
     """Count a comment submission whose own transaction was rolled back, in one of its own.
     The attempt's refusal, if any, is already given: a refusal here only counts."""
-    with sessions() as session:
-        try:
-            count_comment(session, request)
-        except RateLimited:
-            pass
-        session.commit()
+    try:
+        limit_commenting(request, sessions)
+    except RateLimited:
+        pass
 
 
 def limit_supporting(request: Request, sessions: SideSessions) -> None:

@@ -102,8 +102,7 @@ def write_pending(session: Session) -> None:
 
 _LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 _INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
-_COLUMNS = ("occurred_at", "actor_id", "action", "entity_type", "entity_id", "before", "after",
-            "prev_hash", "hash")
+_COLUMNS = tuple(column.key for column in AuditEntry.__table__.c if column.key != "id")
 
 
 def _chain(session: Session, entries: list[AuditEntry]) -> None:

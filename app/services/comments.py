@@ -187,10 +187,13 @@ _ROUND = (
     .where(Consultation.draft_id == bindparam("draft_id"))
     .order_by(Consultation.round.desc()).limit(1)
 )
-# Every column a new comment does not set itself, so that the object made from the inserted
-# row has nothing left to load.
-_UNSET = {"hidden_reason": None, "withdrawn_reason": None, "withdrawn_at": None,
-          "group_id": None}
+# What a submission sets; every other column but the id starts empty, so the object made from
+# the inserted row is given those as None and has nothing left to load.
+_INSERTED = ("receipt", "draft_id", "consultation_id", "version_id", "version_number",
+             "clause_id", "clause_key", "author_id", "body", "proposed_wording", "on_behalf_of",
+             "quote", "status", "created_at")
+_UNSET = {column.key: None for column in Comment.__table__.c
+          if column.key not in (*_INSERTED, "id")}
 
 
 def _insert_skipping_taken_receipt() -> TextClause:
@@ -198,14 +201,11 @@ def _insert_skipping_taken_receipt() -> TextClause:
     # ~0.4 ms of CPU, more than running it), so the statement is written out once, with the
     # columns' types for their parameters.  The same text is valid on PostgreSQL and SQLite.
     table = Comment.__table__
-    names = ["receipt", "draft_id", "consultation_id", "version_id", "version_number",
-             "clause_id", "clause_key", "author_id", "body", "proposed_wording", "on_behalf_of",
-             "quote", "status", "created_at"]
     return text(
-        f"INSERT INTO comment ({', '.join(names)}) VALUES "
-        f"({', '.join(':' + name for name in names)}) "
+        f"INSERT INTO comment ({', '.join(_INSERTED)}) VALUES "
+        f"({', '.join(':' + name for name in _INSERTED)}) "
         "ON CONFLICT (receipt) DO NOTHING RETURNING id"
-    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in names))
+    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in _INSERTED))
 
 
 _INSERT = _insert_skipping_taken_receipt()
