@@ -123,12 +123,20 @@ def sessions_on(application: Any, connection: Connection) -> None:
         lambda: lambda: _session_on(connection)
 
 
+@pytest.fixture(autouse=True)
+def real_clock() -> Iterator[None]:
+    """Every test ends on the real clock, whichever fixtures it used to set another: a test
+    after it that starts a server process (which runs on the real clock) must not set up its
+    world at a made-up moment."""
+    yield
+    clock.set_now(None)
+
+
 @pytest.fixture
 def app(connection: Connection) -> Iterator[Any]:
     application = create_app()
     sessions_on(application, connection)
     yield application
-    clock.set_now(None)
 
 
 @pytest.fixture

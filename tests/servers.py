@@ -143,8 +143,9 @@ async def bearer_tokens(base: str, emails: list[str]) -> list[str]:
         return list(await asyncio.gather(*(token(e) for e in emails)))
 
 
-def populate(url: str, citizens: int) -> tuple[int, list[str]]:
-    """A draft whose round is open, and ``citizens`` verified accounts: (draft id, emails)."""
+def populate(url: str, citizens: int, law: str = LAW) -> tuple[int, list[str]]:
+    """A draft of ``law`` whose round is open, and ``citizens`` verified accounts: (draft id,
+    emails)."""
     engine = create_engine(url)
     with Session(engine) as session:
         ministry = organizations_service.create_organization(
@@ -156,7 +157,7 @@ def populate(url: str, citizens: int) -> tuple[int, list[str]]:
         draft, _ = drafts_service.create_draft(
             session=session, actor=drafter, organization=ministry, act_type="law",
             title={"ru": "О защите прав потребителей"}, summary=None,
-            text=drafts_service.VersionText(ru=LAW))
+            text=drafts_service.VersionText(ru=law))
         now = clock.now()
         consultations_service.open_consultation(
             session=session, actor=drafter, draft=draft, opens_at=now - timedelta(hours=1),

@@ -10,20 +10,15 @@ test instead of ending the test run.
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.models import Comment, CommentStatus, Role
-from app.services import auth as auth_service
-from app.services import consultations as consultations_service
-from app.services import drafts as drafts_service
-from app.services import organizations as organizations_service
-from tests.servers import PASSWORD, ROOT, own_database, run
+from app.models import Comment, CommentStatus, Consultation, User
+from tests.servers import ROOT, own_database, populate, run
 
 CLAUSES = 500
 COMMENTS = 5_000
@@ -45,36 +40,22 @@ print("rendered")
 
 def _seed(url: str) -> int:
     """A 500-clause draft with 5,000 comments from 20 citizens, three on every clause shown."""
+    law = "".join(f"Статья {n}. Положение {n}\nТекст статьи {n} о защите прав потребителей.\n"
+                  for n in range(1, CLAUSES + 1))
+    draft_id, emails = populate(url, 20, law=law)
     engine = create_engine(url)
     with Session(engine) as session:
-        body = organizations_service.create_organization(
-            session=session, slug="mineconom", name_ru="Министерство экономики",
-            name_ky="Экономика министрлиги")
-        drafter = auth_service.create_user(
-            session=session, email="drafter@mineconom.kg", password=PASSWORD,
-            name="Разработчик", role=Role.DRAFTER, organization=body, verified=True)
-        law = "".join(f"Статья {n}. Положение {n}\nТекст статьи {n} о защите прав "
-                      f"потребителей.\n" for n in range(1, CLAUSES + 1))
-        draft, _ = drafts_service.create_draft(
-            session=session, actor=drafter, organization=body, act_type="law",
-            title={"ru": "О защите прав потребителей"}, summary=None,
-            text=drafts_service.VersionText(ru=law))
+        round_ = session.scalars(select(Consultation).where(
+            Consultation.draft_id == draft_id)).one()
+        citizens = list(session.scalars(select(User.id).where(User.email.in_(emails))))
         now = clock.now()
-        round_ = consultations_service.open_consultation(
-            session=session, actor=drafter, draft=draft, opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=31))
-        citizens = [auth_service.create_user(
-            session=session, email=f"citizen{n}@example.kg", password=PASSWORD,
-            name=f"Гражданин {n}", verified=True) for n in range(20)]
-        session.flush()
         session.execute(insert(Comment), [dict(
-            receipt=f"TK-26-{n:04d}-SEED", draft_id=draft.id, consultation_id=round_.id,
+            receipt=f"TK-26-{n:04d}-SEED", draft_id=draft_id, consultation_id=round_.id,
             version_id=round_.version_id, version_number=1,
             clause_key=f"art-{n % CLAUSES + 1}" if n % 10 else None,
-            author_id=citizens[n % 20].id, body=f"Замечание {n}: уточнить понятие потребителя.",
+            author_id=citizens[n % 20], body=f"Замечание {n}: уточнить понятие потребителя.",
             status=CommentStatus.PUBLISHED, created_at=now) for n in range(COMMENTS)])
         session.commit()
-        draft_id = draft.id
     engine.dispose()
     return draft_id
 
