@@ -103,13 +103,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _has_nul(parameters: Any) -> bool:
-    """Whether any text among statement parameters (a row, rows, a batch, an array) has U+0000."""
+    """Whether any text among statement parameters (a row, rows, a batch, an array) has U+0000.
+    Plain strings are tested in the loop, not by a call each: a batch of comments passes
+    thousands of parameters (issue 9)."""
     if isinstance(parameters, str):
         return "\x00" in parameters
     if isinstance(parameters, dict):
-        return any(_has_nul(value) for value in parameters.values())
-    if isinstance(parameters, list | tuple):
-        return any(_has_nul(value) for value in parameters)
+        parameters = parameters.values()
+    elif not isinstance(parameters, list | tuple):
+        return False
+    for value in parameters:
+        if type(value) is str:
+            if "\x00" in value:
+                return True
+        elif isinstance(value, str | dict | list | tuple) and _has_nul(value):
+            return True
     return False
 
 

@@ -12,6 +12,8 @@ at most ``writes`` writing and ``reads`` reading requests are inside the app at 
 thread pool and the connection pool are sized above that (``ensure_threads``,
 ``app.db.make_engine``), so whoever holds a lock always finds a thread and a connection.
 A writing request's body is read before it is admitted, so a slow client holds no place.
+The JSON API's comment submissions take no write place: they wait for their batch on the loop,
+and the batches hold at most ``comment_intake.LANES`` threads and connections.
 
 One client address has at most ``writes_per_client`` of the write places at once; its further
 writes wait for one of its own to finish.  A bot bursting thousands of submissions from one
@@ -33,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import comment_intake
 from app.api.ratelimits import credential_and_address
 from app.config import get_settings
 from app.db import READ_METHODS
@@ -75,8 +78,14 @@ class ConcurrencyGate:
             return message if message is not None else await receive()
 
         client = scope.get("client")
-        async with self._client_places(client[0] if client else ""), writes:
-            await self.app(scope, replaying_receive, send)
+        async with self._client_places(client[0] if client else ""):
+            if _batched(scope):
+                # It waits for its batch on the loop and holds no thread or connection
+                # (app/api/comment_intake.py): a write place would only cap the batches.
+                await self.app(scope, replaying_receive, send)
+                return
+            async with writes:
+                await self.app(scope, replaying_receive, send)
 
     @contextlib.asynccontextmanager
     async def _client_places(self, address: str) -> AsyncIterator[None]:
@@ -96,6 +105,15 @@ class ConcurrencyGate:
 
 # The JSON API's comment submission, the route a bot floods (issue 9, scenario 3).
 _COMMENT_SUBMISSION = re.compile(r"/api/v1/drafts/[0-9]+/comments")
+
+
+def _batched(scope: Scope) -> bool:
+    """A JSON comment submission, which joins a batch (a form with files is handled alone)."""
+    if scope["method"] != "POST" or not _COMMENT_SUBMISSION.fullmatch(scope["path"]):
+        return False
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"),
+                        b"")
+    return not content_type.startswith(b"multipart/form-data")
 
 
 class RefusedAtTheDoor:
@@ -142,6 +160,7 @@ def ensure_threads() -> None:
     """Give the thread pool room for every admitted request plus the hops of a lock holder."""
     settings = get_settings()
     limiter = anyio.to_thread.current_default_thread_limiter()
-    needed = settings.max_concurrent_reads + settings.max_concurrent_writes + 8
+    needed = (settings.max_concurrent_reads + settings.max_concurrent_writes
+              + comment_intake.LANES + 8)
     if limiter.total_tokens < needed:
         limiter.total_tokens = needed

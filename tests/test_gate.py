@@ -28,9 +28,11 @@ class Inside:
         await send({"type": "http.response.body", "body": b""})
 
 
-async def _post(gate: ConcurrencyGate, address: str, statuses: list[int]) -> None:
-    scope = {"type": "http", "method": "POST", "path": "/api/v1/drafts/1/comments",
-             "client": (address, 5000), "headers": []}
+async def _post(gate: ConcurrencyGate, address: str, statuses: list[int],
+                path: str = "/api/v1/drafts/1/comments",
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    scope = {"type": "http", "method": "POST", "path": path, "client": (address, 5000),
+             "headers": headers or []}
 
     async def receive() -> dict:
         return {"type": "http.request", "body": b"{}", "more_body": False}
@@ -71,3 +73,30 @@ def test_one_address_cannot_take_every_write_place(limits) -> None:
     assert statuses == [201] * 25  # the bot's other writes waited, none was dropped
     assert inside.most["10.9.9.9"] == 3
     assert gate._clients == {}  # nothing kept for addresses with no request in hand
+
+
+def test_json_comment_submissions_take_no_write_place(limits) -> None:
+    """They wait for their batch on the loop (app/api/comment_intake.py): the write places
+    would only cap the batches.  A form with files, handled alone in a thread, and every other
+    write still take one."""
+    multipart = [(b"content-type", b"multipart/form-data; boundary=x")]
+
+    async def scenario() -> tuple[Inside, list[int]]:
+        inside = Inside()
+        gate = ConcurrencyGate(inside)
+        statuses: list[int] = []
+        tasks = [asyncio.create_task(_post(gate, f"10.3.0.{n}", statuses)) for n in range(12)]
+        tasks += [asyncio.create_task(_post(gate, f"10.4.0.{n}", statuses, headers=multipart))
+                  for n in range(6)]
+        tasks += [asyncio.create_task(_post(gate, f"10.5.0.{n}", statuses,
+                                            path="/api/v1/drafts")) for n in range(6)]
+        await asyncio.sleep(0.05)
+        assert sum(inside.now.get(f"10.3.0.{n}", 0) for n in range(12)) == 12
+        others = sum(inside.now.get(f"10.{k}.0.{n}", 0) for k in (4, 5) for n in range(6))
+        assert others == 8  # TALKUU_MAX_CONCURRENT_WRITES
+        inside.release.set()
+        await asyncio.gather(*tasks)
+        return inside, statuses
+
+    _inside, statuses = asyncio.run(scenario())
+    assert statuses == [201] * 24

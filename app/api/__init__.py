@@ -15,6 +15,7 @@ from app.schemas.common import ERROR_RESPONSES
 
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+    router.include_router(comments.submission_router)  # first: the busiest route (issue 9)
     for module in (auth, me, organizations, drafts, comments, moderation, summaries, audit,
                    compliance, outcomes):
         router.include_router(module.router)

@@ -1,5 +1,6 @@
 """Dependencies shared by the JSON API and the pages: who is calling, and may they."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -19,27 +20,54 @@ CSRF_HEADER = "x-csrf-token"
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents to say who sends it: a bearer token, or a session cookie with
+    the CSRF cookie and header (a write to the JSON API must carry both)."""
+
+    bearer: str | None
+    session: str | None
+    csrf_cookie: str | None
+    csrf_header: str | None
+    csrf_required: bool
+
+    @classmethod
+    def of(cls, request: Request) -> "Credentials":
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        return cls(bearer=credentials.strip() if scheme.lower() == "bearer" else None,
+                   session=request.cookies.get(SESSION_COOKIE),
+                   csrf_cookie=request.cookies.get(CSRF_COOKIE),
+                   csrf_header=request.headers.get(CSRF_HEADER),
+                   csrf_required=(request.method not in READ_METHODS
+                                  and request.url.path.startswith("/api/")))
+
+    def token(self) -> tuple[str, TokenKind] | None:
+        """The token to look up, if any."""
+        if self.bearer:
+            return self.bearer, TokenKind.BEARER
+        return (self.session, TokenKind.SESSION) if self.session else None
+
+    def viewer(self, user: User | None) -> User | None:
+        """The viewer, given the user the token resolved to: 401 for a bearer token that
+        resolves to no one, 403 for a session without the CSRF header on a JSON write."""
+        if self.bearer:
+            if user is None:
+                raise NotAuthenticated("The access token is not valid or has expired.")
+            return user
+        if (user is not None and self.csrf_required
+                and not auth_service.csrf_valid(self.csrf_cookie, self.csrf_header)):
+            # A cookie rides along on cross-site requests; a script of ours also sends the header.
+            raise CsrfFailed()
+        return user
+
+
 def get_viewer(request: Request, session: DbSession) -> User | None:
     """The signed-in user (bearer token or session cookie), or None for a visitor."""
-    authorization = request.headers.get("authorization", "")
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        user = auth_service.resolve_token(session=session, raw=credentials.strip(),
-                                          kind=TokenKind.BEARER)
-        if user is None:
-            raise NotAuthenticated("The access token is not valid or has expired.")
-        return user
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw:
-        return None
-    user = auth_service.resolve_token(session=session, raw=raw, kind=TokenKind.SESSION)
-    if (user is not None and request.method not in READ_METHODS
-            and request.url.path.startswith("/api/")
-            and not auth_service.csrf_valid(request.cookies.get(CSRF_COOKIE),
-                                            request.headers.get(CSRF_HEADER))):
-        # A cookie rides along on cross-site requests; a script of ours also sends the header.
-        raise CsrfFailed()
-    return user
+    credentials = Credentials.of(request)
+    token = credentials.token()
+    user = (auth_service.resolve_token(session=session, raw=token[0], kind=token[1])
+            if token else None)
+    return credentials.viewer(user)
 
 
 Viewer = Annotated[User | None, Depends(get_viewer)]

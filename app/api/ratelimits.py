@@ -2,8 +2,8 @@
 transaction of its own, so that attempts are counted even when the request then fails.
 
 The JSON API's comment submission, the busiest write, counts inside its own transaction instead
-(``count_comment``; app/api/comments.py says how a failed attempt still counts), and a subject
-refused a moment ago is refused before routing (``app.gate.RefusedAtTheDoor``)."""
+(app/api/comment_intake.py says how a failed attempt still counts), and a subject refused a
+moment ago is refused before routing (``app.gate.RefusedAtTheDoor``)."""
 
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -91,21 +91,6 @@ def credential_and_address(request: Request) -> Subject:
 def limit_commenting(request: Request, sessions: SideSessions) -> None:
     """Comment submissions per account (its credential) and per address."""
     _count(sessions, "comment", credential_and_address(request))
-
-
-def count_comment(session: Session, request: Request) -> None:
-    """Count a comment submission in the caller's transaction (RateLimited past a limit)."""
-    ratelimit_service.check(session=session, action="comment",
-                            subject=credential_and_address(request))
-
-
-def count_comment_apart(sessions: Callable[[], Session], request: Request) -> None:
-    """Count a comment submission whose own transaction was rolled back, in one of its own.
-    The attempt's refusal, if any, is already given: a refusal here only counts."""
-    try:
-        limit_commenting(request, sessions)
-    except RateLimited:
-        pass
 
 
 def limit_supporting(request: Request, sessions: SideSessions) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.api.comments import uploads_from
+from app.api.comment_intake import uploads_from
 from app.api.deps import CommentDep, DraftDep, ModeratorOfComment
 from app.api.ratelimits import FlagLimit, PageCommentLimit, SupportLimit, raise_if_limited
 from app.db import DbSession

@@ -101,7 +101,10 @@ def write_pending(session: Session) -> None:
 
 
 _LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
+# RETURNING in the order of the parameters: on PostgreSQL SQLAlchemy then inserts the rows of
+# one statement in that order (INSERT ... SELECT ... ORDER BY), so ids follow the chain.
+_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id,
+                                                 sort_by_parameter_order=True)
 _COLUMNS = tuple(column.key for column in AuditEntry.__table__.c if column.key != "id")
 
 
@@ -112,11 +115,14 @@ def _chain(session: Session, entries: list[AuditEntry]) -> None:
         # Serialise appends so that two transactions cannot both chain onto the same entry.
         connection.execute(text("SELECT pg_advisory_xact_lock(7247001)"))
     previous = connection.execute(_LAST_HASH).scalar() or GENESIS
-    for entry in entries:  # one at a time: the ids must follow the chain
+    for entry in entries:
         entry.prev_hash = previous
         entry.hash = previous = _digest(entry)
-        entry.id = connection.execute(
-            _INSERT, {name: getattr(entry, name) for name in _COLUMNS}).scalar_one()
+    ids = connection.execute(
+        _INSERT, [{name: getattr(entry, name) for name in _COLUMNS} for entry in entries]
+    ).scalars().all()
+    for entry, entry_id in zip(entries, ids, strict=True):
+        entry.id = entry_id
 
 
 @event.listens_for(Session, "before_commit")

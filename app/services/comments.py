@@ -11,7 +11,7 @@ from sqlalchemy import TextClause, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
-from app import clock
+from app import bulk, clock
 from app.errors import (
     ClauseNotFound, ClauseNotOpen, CommentNotFound, Conflict, ConsultationClosed, EmailNotVerified,
     Forbidden, InvalidInput, SummaryPublished, TalkuuError,
@@ -108,19 +108,94 @@ def _check_quote(session: Session, version_id: int, clause: Clause, quote: str) 
     raise QuoteNotInClause()
 
 
-def submit_comment(
+@dataclass(frozen=True)
+class Round:
+    """What a submission needs to know of the round it comments in: the draft's latest round
+    and its version's number, and the id of the commented clause in that version (None when
+    there is no such clause or no key)."""
+
+    consultation: Consultation
+    version_number: int
+    clause_id: int | None
+
+
+def find_rounds(*, session: Session,
+                wanted: set[tuple[int, str | None]]) -> dict[tuple[int, str | None], Round]:
+    """The round for each (draft id, clause key) wanted, in two queries however many there are
+    (issue 9: a surge is bound by the CPU each statement costs); a draft without a round is
+    left out."""
+    connection = session.connection()
+    rounds = {row.draft_id: row for row in connection.execute(
+        _LATEST_ROUNDS, {"draft_ids": sorted({draft_id for draft_id, _key in wanted})})}
+    keys = sorted({key for _draft, key in wanted if key is not None})
+    clauses = ({(row.version_id, row.key): row.id for row in connection.execute(
+        _CLAUSES, {"version_ids": sorted({row.version_id for row in rounds.values()}),
+                   "keys": keys})} if keys and rounds else {})
+    consultations = {draft_id: Consultation(
+        id=row.id, draft_id=draft_id, round=row.round, version_id=row.version_id,
+        opens_at=row.opens_at, closes_at=row.closes_at, clause_keys=row.clause_keys)
+        for draft_id, row in rounds.items()}  # one each: making a mapped object costs
+    found = {}
+    for draft_id, key in wanted:
+        row = rounds.get(draft_id)
+        if row is not None:
+            found[draft_id, key] = Round(
+                consultation=consultations[draft_id], version_number=row.version_number,
+                clause_id=None if key is None else clauses.get((row.version_id, key)))
+    return found
+
+
+_latest = (select(Consultation.draft_id, func.max(Consultation.round).label("round"))
+           .where(Consultation.draft_id.in_(bindparam("draft_ids", expanding=True)))
+           .group_by(Consultation.draft_id).subquery())
+_LATEST_ROUNDS = (
+    select(Consultation.id, Consultation.draft_id, Consultation.round, Consultation.version_id,
+           Consultation.opens_at, Consultation.closes_at, Consultation.clause_keys,
+           Version.number.label("version_number"))
+    .join(_latest, (_latest.c.draft_id == Consultation.draft_id)
+          & (_latest.c.round == Consultation.round))
+    .join(Version, Version.id == Consultation.version_id)
+)
+_CLAUSES = select(Clause.id, Clause.version_id, Clause.key).where(
+    Clause.version_id.in_(bindparam("version_ids", expanding=True)),
+    Clause.key.in_(bindparam("keys", expanding=True)))
+
+
+def submission_key(clause_key: str | None) -> str | None:
+    """The clause key as a submission names it (blank: the draft as a whole)."""
+    return (clause_key or "").strip() or None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A submission that passed every check, ready to be written."""
+
+    author: User
+    draft: Draft
+    round: Round
+    clause_key: str | None
+    body: str
+    proposed_wording: str | None
+    on_behalf_of: str | None
+    quote: str | None
+    files: list[attachments_service.CheckedUpload]
+
+
+def check_submission(
     *,
     session: Session,
     author: User,
     draft: Draft,
+    found: Round | None,
     body: str,
     clause_key: str | None = None,
     proposed_wording: str | None = None,
     on_behalf_of: str | None = None,
     quote: str | None = None,
     attachments: Sequence[attachments_service.Upload] = (),
-) -> Comment:
-    """Accept a comment on the draft or one clause while the period is open; give a receipt."""
+) -> Accepted:
+    """Every check of a comment, in order, given the round ``find_rounds`` found for its draft
+    and key (the session is read only to check a quote)."""
     require_verified_citizen(author,
                              "Only citizens' accounts can comment; officials answer comments.")
     body_text = _clean(body, MAX_BODY_CHARS, "The comment is too long ({n} characters at most).")
@@ -132,12 +207,8 @@ def submit_comment(
                     "The organisation name is too long ({n} characters at most).")
     quoted = _clean(quote, MAX_QUOTE_CHARS, "The quote is too long ({n} characters at most).")
     files = attachments_service.check(attachments)
-    clause_key = (clause_key or "").strip() or None
-    found = session.connection().execute(_ROUND, {"draft_id": draft.id,
-                                                  "clause_key": clause_key}).first()
-    consultation = None if found is None else Consultation(
-        id=found.id, version_id=found.version_id, opens_at=found.opens_at,
-        closes_at=found.closes_at, clause_keys=found.clause_keys)
+    clause_key = submission_key(clause_key)
+    consultation = None if found is None else found.consultation
     if not accepts_comments(consultation, draft.outcome, clock.now()):
         raise ConsultationClosed()
     assert consultation is not None and found is not None
@@ -154,39 +225,60 @@ def submit_comment(
         assert clause is not None
         _check_quote(session, consultation.version_id, clause, quoted)
         quoted = " ".join(quoted.split())
-    comment = _insert_with_receipt(session=session, fields=dict(
-        draft_id=draft.id, consultation_id=consultation.id, version_id=consultation.version_id,
-        version_number=found.version_number, clause_id=found.clause_id,
-        clause_key=clause_key, author_id=author.id, body=body_text, proposed_wording=wording,
-        on_behalf_of=behalf, quote=quoted, status=CommentStatus.PUBLISHED))
-    audit_service.record(
-        session=session, actor=author, action="comment.submitted", entity_type="comment",
-        entity_id=comment.id,
-        after={"draft_id": draft.id, "receipt": comment.receipt, "clause_key": clause_key,
-               "body": body_text, "proposed_wording": wording, "on_behalf_of": behalf,
-               "quote": quoted, "attachments": [f.filename for f in files]},
-    )
-    grouping_service.assign_group(session=session, comment=comment)
-    notifications_service.comment_received(session=session, comment=comment)
+    return Accepted(author=author, draft=draft, round=found, clause_key=clause_key,
+                    body=body_text, proposed_wording=wording, on_behalf_of=behalf,
+                    quote=quoted, files=files)
+
+
+def submit_comment(
+    *,
+    session: Session,
+    author: User,
+    draft: Draft,
+    body: str,
+    clause_key: str | None = None,
+    proposed_wording: str | None = None,
+    on_behalf_of: str | None = None,
+    quote: str | None = None,
+    attachments: Sequence[attachments_service.Upload] = (),
+) -> Comment:
+    """Accept a comment on the draft or one clause while the period is open; give a receipt."""
+    key = submission_key(clause_key)
+    found = find_rounds(session=session, wanted={(draft.id, key)}).get((draft.id, key))
+    accepted = check_submission(
+        session=session, author=author, draft=draft, found=found, body=body,
+        clause_key=clause_key, proposed_wording=proposed_wording, on_behalf_of=on_behalf_of,
+        quote=quote, attachments=attachments)
+    [comment] = write_accepted(session=session, accepted=[accepted])
     # Last, so that nothing after the files are written can fail and leave them behind.
-    attachments_service.store(session=session, comment=comment, uploads=files)
+    attachments_service.store(session=session, comment=comment, uploads=accepted.files)
     return comment
 
 
-# What a submission needs to know, in one round trip (issue 9: a surge is bound by the CPU
-# each statement costs): the draft's latest round, its version's number, and the id of the
-# commented clause in that version (NULL when there is no such clause or no key).
-_ROUND = (
-    select(Consultation.id, Consultation.version_id, Consultation.opens_at,
-           Consultation.closes_at, Consultation.clause_keys,
-           Version.number.label("version_number"),
-           select(Clause.id).where(Clause.version_id == Consultation.version_id,
-                                   Clause.key == bindparam("clause_key"))
-           .scalar_subquery().label("clause_id"))
-    .join(Version, Version.id == Consultation.version_id)
-    .where(Consultation.draft_id == bindparam("draft_id"))
-    .order_by(Consultation.round.desc()).limit(1)
-)
+def write_accepted(*, session: Session, accepted: list[Accepted]) -> list[Comment]:
+    """Write accepted submissions, in their order, with receipts, audit entries, groups and
+    receipt emails: a few statements for the lot, not a few per comment (a batch of a surge,
+    app/api/comment_intake.py).  Their files are the caller's to store."""
+    comments = _insert_with_receipts(session=session, rows=[dict(
+        draft_id=a.draft.id, consultation_id=a.round.consultation.id,
+        version_id=a.round.consultation.version_id, version_number=a.round.version_number,
+        clause_id=a.round.clause_id, clause_key=a.clause_key, author_id=a.author.id,
+        body=a.body, proposed_wording=a.proposed_wording, on_behalf_of=a.on_behalf_of,
+        quote=a.quote, status=CommentStatus.PUBLISHED) for a in accepted])
+    for a, comment in zip(accepted, comments, strict=True):
+        audit_service.record(
+            session=session, actor=a.author, action="comment.submitted", entity_type="comment",
+            entity_id=comment.id,
+            after={"draft_id": a.draft.id, "receipt": comment.receipt,
+                   "clause_key": a.clause_key, "body": a.body,
+                   "proposed_wording": a.proposed_wording, "on_behalf_of": a.on_behalf_of,
+                   "quote": a.quote, "attachments": [f.filename for f in a.files]},
+        )
+    grouping_service.assign_groups(session=session, comments=comments)
+    notifications_service.comments_received(session=session, comments=comments)
+    return comments
+
+
 # What a submission sets; every other column but the id starts empty, so the object made from
 # the inserted row is given those as None and has nothing left to load.
 _INSERTED = ("receipt", "draft_id", "consultation_id", "version_id", "version_number",
@@ -194,37 +286,66 @@ _INSERTED = ("receipt", "draft_id", "consultation_id", "version_id", "version_nu
              "quote", "status", "created_at")
 _UNSET = {column.key: None for column in Comment.__table__.c
           if column.key not in (*_INSERTED, "id")}
+_INSERTS: dict[int, TextClause] = {}  # number of rows -> statement (SQLite)
+_SKIP_TAKEN = "ON CONFLICT (receipt) DO NOTHING RETURNING id, receipt"
+# PostgreSQL: the rows as arrays, one text for any number (app/bulk.py).
+_INSERT_ARRAYS = text(f"INSERT INTO comment ({', '.join(_INSERTED)}) SELECT "
+                      f"{', '.join(_INSERTED)} FROM {bulk.unnest(Comment.__table__, _INSERTED)} "
+                      f"{_SKIP_TAKEN}")
 
 
-def _insert_skipping_taken_receipt() -> TextClause:
+def _insert_skipping_taken_receipts(n: int) -> TextClause:
     # SQLAlchemy compiles an ON CONFLICT insert anew for every execution (it has no cache key:
-    # ~0.4 ms of CPU, more than running it), so the statement is written out once, with the
-    # columns' types for their parameters.  The same text is valid on PostgreSQL and SQLite.
-    table = Comment.__table__
-    return text(
-        f"INSERT INTO comment ({', '.join(_INSERTED)}) VALUES "
-        f"({', '.join(':' + name for name in _INSERTED)}) "
-        "ON CONFLICT (receipt) DO NOTHING RETURNING id"
-    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in _INSERTED))
+    # ~0.4 ms of CPU, more than running it), so the statement is written out once per number
+    # of rows, with the columns' types for their parameters.
+    statement = _INSERTS.get(n)
+    if statement is None:
+        table = Comment.__table__
+        rows = ", ".join("(" + ", ".join(f":{name}_{i}" for name in _INSERTED) + ")"
+                         for i in range(n))
+        statement = _INSERTS[n] = text(
+            f"INSERT INTO comment ({', '.join(_INSERTED)}) VALUES {rows} {_SKIP_TAKEN}"
+        ).bindparams(*(bindparam(f"{name}_{i}", type_=table.c[name].type)
+                       for i in range(n) for name in _INSERTED))
+    return statement
 
 
-_INSERT = _insert_skipping_taken_receipt()
-
-
-def _insert_with_receipt(*, session: Session, fields: dict[str, object]) -> Comment:
-    """Insert the comment with a new receipt (ON CONFLICT DO NOTHING: a clash of two random
-    40-bit receipts is rare but must never surface as an error, and needs no savepoint), and
-    return it as a persistent object without reading it back."""
+def _insert_with_receipts(*, session: Session, rows: list[dict[str, object]]) -> list[Comment]:
+    """Insert the comments, each with a new receipt, in one statement (ON CONFLICT DO NOTHING:
+    a clash of two random 40-bit receipts is rare but must never surface as an error, and needs
+    no savepoint; a row that clashed is tried again with another receipt), and return them, in
+    order, as persistent objects without reading them back."""
     connection = session.connection()
+    arrays = connection.dialect.name == "postgresql"
+    moment = clock.now()
+    values = [{**fields, "created_at": moment} for fields in rows]
+    ids: dict[int, int] = {}  # position -> id
     for _attempt in range(5):
-        values = {**fields, "receipt": new_receipt(), "created_at": clock.now()}
-        new_id = connection.execute(_INSERT, values).scalar()
-        if new_id is not None:
-            comment = Comment(id=new_id, **values, **_UNSET)
-            make_transient_to_detached(comment)
-            session.add(comment)
-            return comment
-    raise RuntimeError("could not allocate a unique receipt")
+        left = [i for i in range(len(values)) if i not in ids]
+        if not left:
+            break
+        receipts = {}
+        for i in left:
+            values[i]["receipt"] = receipt = new_receipt()
+            receipts[receipt] = i
+        if arrays:
+            statement, params = _INSERT_ARRAYS, bulk.arrays(
+                Comment.__table__, _INSERTED, [values[i] for i in left], connection.dialect)
+        else:
+            statement = _insert_skipping_taken_receipts(len(left))
+            params = {f"{name}_{n}": values[i][name]
+                      for n, i in enumerate(left) for name in _INSERTED}
+        for new_id, receipt in connection.execute(statement, params):
+            ids[receipts[receipt]] = new_id
+    if len(ids) < len(values):
+        raise RuntimeError("could not allocate a unique receipt")
+    comments = []
+    for i, fields in enumerate(values):
+        comment = Comment(id=ids[i], **fields, **_UNSET)
+        make_transient_to_detached(comment)
+        session.add(comment)
+        comments.append(comment)
+    return comments
 
 
 def get_comment(*, session: Session, comment_id: int) -> Comment:

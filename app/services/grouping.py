@@ -28,9 +28,10 @@ submission; it is now taken at commit, see app/services/audit.py.)
 import hashlib
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 
-from sqlalchemy import CompoundSelect, bindparam, func, insert, select, union_all
+from sqlalchemy import TextClause, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -101,31 +102,69 @@ def buckets(items: frozenset[str], scope: str) -> list[str]:
     return result
 
 
-def comment_text(comment: Comment) -> str:
+def comment_text(body: str, proposed_wording: str | None) -> str:
     """What makes two comments the same: what they say and the wording they propose."""
-    return "\n".join(part for part in (comment.body, comment.proposed_wording) if part)
+    return "\n".join(part for part in (body, proposed_wording) if part)
 
 
-def _candidates_statement() -> CompoundSelect:
-    # One bounded index range per band: LIMIT without ORDER BY reads only PER_BUCKET entries.
-    # Built once with bound parameters: constructing it anew for every comment cost more than
-    # running it.
-    per_band = [select(CommentSketch.comment_id).where(
-        CommentSketch.consultation_id == bindparam("consultation_id"),
-        CommentSketch.band == band, CommentSketch.bucket == bindparam(f"bucket{band}"),
-    ).limit(PER_BUCKET).subquery() for band in range(BANDS)]
-    return union_all(*(select(sub.c.comment_id) for sub in per_band))
+_CANDIDATES: dict[int, TextClause] = {}  # number of comments -> statement
+# SQLite: a UNION ALL of the ranges.  It allows 500 terms in a compound SELECT: 8 per
+# comment, so 32 comments per statement.
+_CHUNK = 32
 
 
-_CANDIDATES = _candidates_statement()
+def _candidates_statement(n: int) -> TextClause:
+    """The comments sharing a bucket with each of ``n`` comments, in one statement: one
+    bounded index range per band and comment (LIMIT without ORDER BY reads only PER_BUCKET
+    entries), each row saying which comment (``n``) it was found for.  Written out once per
+    number of comments: building it anew for every comment cost more than running it."""
+    statement = _CANDIDATES.get(n)
+    if statement is None:
+        parts = [f"SELECT {i} AS n, comment_id FROM (SELECT comment_id FROM comment_sketch "
+                 f"WHERE consultation_id = :consultation{i} AND band = {band} "
+                 f"AND bucket = :bucket{i}_{band} LIMIT {PER_BUCKET}) AS found{i}_{band}"
+                 for i in range(n) for band in range(BANDS)]
+        statement = _CANDIDATES[n] = text(" UNION ALL ".join(parts))
+    return statement
+
+
 _INSERT_SKETCHES = insert(CommentSketch.__table__)
 
 
-def _candidate_ids(session: Session, consultation_id: int, keys: list[str]) -> set[int]:
-    # On the session's connection: a Core statement needs none of the ORM's execution path.
-    return set(session.connection().execute(_CANDIDATES, {
-        "consultation_id": consultation_id, **{f"bucket{band}": key for band, key in
-                                               enumerate(keys)}}).scalars())
+# PostgreSQL: the buckets as arrays, one text for any number of comments (app/bulk.py), each
+# bucket's bounded range read by a LATERAL subquery.
+_CANDIDATES_ARRAYS = text(
+    "SELECT u.n, found.comment_id FROM unnest(CAST(:n AS INTEGER[]), "
+    "CAST(:consultation_id AS INTEGER[]), CAST(:band AS INTEGER[]), "
+    "CAST(:bucket AS VARCHAR(32)[])) AS u(n, consultation_id, band, bucket) "
+    "CROSS JOIN LATERAL (SELECT comment_id FROM comment_sketch "
+    "WHERE comment_sketch.consultation_id = u.consultation_id AND comment_sketch.band = u.band "
+    f"AND comment_sketch.bucket = u.bucket LIMIT {PER_BUCKET}) AS found")
+
+
+def _candidate_ids(session: Session, wanted: list[tuple[int, list[str]]]) -> list[set[int]]:
+    """For each (consultation id, bucket keys), the ids of comments in the index sharing a
+    bucket with them.  On the session's connection: a Core statement needs none of the ORM's
+    execution path."""
+    found: list[set[int]] = [set() for _ in wanted]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = [(n, consultation_id, band, key) for n, (consultation_id, keys) in enumerate(wanted)
+                for band, key in enumerate(keys)]
+        params = {name: [row[i] for row in rows]
+                  for i, name in enumerate(("n", "consultation_id", "band", "bucket"))}
+        for n, comment_id in connection.execute(_CANDIDATES_ARRAYS, params):
+            found[n].add(comment_id)
+        return found
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        params: dict[str, object] = {}
+        for i, (consultation_id, keys) in enumerate(chunk):
+            params[f"consultation{i}"] = consultation_id
+            params.update({f"bucket{i}_{band}": key for band, key in enumerate(keys)})
+        for n, comment_id in connection.execute(_candidates_statement(len(chunk)), params):
+            found[start + n].add(comment_id)
+    return found
 
 
 def _locked(session: Session, ids: Iterable[int]) -> list[Comment]:
@@ -137,52 +176,111 @@ def _locked(session: Session, ids: Iterable[int]) -> list[Comment]:
         .with_for_update(key_share=True).execution_options(populate_existing=True)))
 
 
+@dataclass
+class _Indexed:
+    comment: Comment
+    normal: str
+    own: frozenset[str]
+    keys: list[str]
+
+
 def assign_group(*, session: Session, comment: Comment) -> int | None:
-    """Index the just-flushed ``comment`` and put it in the group of its twins, if any (the
+    """Index the just-inserted ``comment`` and put it in the group of its twins, if any (the
     group's id is returned)."""
-    normal = normalise(comment_text(comment))
-    own = shingles(normal)
-    if not own:
-        return None
-    keys = buckets(own, comment.clause_key or "")
-    found = _candidate_ids(session, comment.consultation_id, keys) - {comment.id}
+    assign_groups(session=session, comments=[comment])
+    return comment.group_id
+
+
+def assign_groups(*, session: Session, comments: list[Comment]) -> None:
+    """Index the just-inserted ``comments`` and put each, in order, in the group of its twins:
+    those the index finds, and the comments before it in ``comments`` (a batch of a surge,
+    which the index cannot find yet).  A few statements for the lot."""
+    indexed = []
+    for comment in comments:
+        normal = normalise(comment_text(comment.body, comment.proposed_wording))
+        own = shingles(normal)
+        if own:
+            indexed.append(_Indexed(comment, normal, own,
+                                    buckets(own, comment.clause_key or "")))
+    if not indexed:
+        return
+    ours = {item.comment.id for item in indexed}
+    found = [ids - ours for ids in _candidate_ids(
+        session, [(item.comment.consultation_id, item.keys) for item in indexed])]
     session.connection().execute(_INSERT_SKETCHES, [
-        {"comment_id": comment.id, "band": band, "bucket": key,
-         "consultation_id": comment.consultation_id} for band, key in enumerate(keys)])
-    if not found:
-        return None
-    # A bucket is per clause, yet two clauses' buckets may collide: the clause is checked too.
-    same_clause = (Comment.clause_key.is_(None) if comment.clause_key is None
-                   else Comment.clause_key == comment.clause_key)
-    candidates = session.scalars(select(Comment).where(
-        Comment.id.in_(found), Comment.status == CommentStatus.PUBLISHED, same_clause))
-    twins: list[tuple[float, Comment]] = []
-    for candidate in candidates:
-        other = normalise(comment_text(candidate))
-        score = 1.0 if other == normal else jaccard(own, shingles(other))
-        if score >= THRESHOLD:
-            twins.append((score, candidate))
-    if not twins:
-        return None
-    twins.sort(key=lambda pair: (-pair[0], pair[1].id))
-    locked = _locked(session, [c.id for _score, c in twins])
-    by_id = {c.id: c for c in locked}
-    ordered = [by_id[c.id] for _score, c in twins if c.id in by_id]
-    group_id = next((c.group_id for c in ordered if c.group_id is not None), None)
-    if group_id is None:
-        # The oldest twin stands for the new group: its text came first.
-        first = min(ordered, key=lambda c: (c.created_at, c.id))
-        group = CommentGroup(consultation_id=comment.consultation_id,
-                             representative_id=first.id, created_at=clock.now())
-        session.add(group)
-        session.flush()
-        group_id = group.id
-    comment.group_id = group_id
-    for twin in ordered:
-        if twin.group_id is None:
-            twin.group_id = group_id
+        {"comment_id": item.comment.id, "band": band, "bucket": key,
+         "consultation_id": item.comment.consultation_id}
+        for item in indexed for band, key in enumerate(item.keys)])
+    # The earlier comments of the batch sharing a bucket, as many as the index would give.
+    earlier: list[list[Comment]] = []
+    by_bucket: dict[tuple[int, int, str], list[Comment]] = {}
+    for item in indexed:
+        mates: dict[int, Comment] = {}
+        for band, key in enumerate(item.keys):
+            shared = by_bucket.setdefault((item.comment.consultation_id, band, key), [])
+            mates.update((c.id, c) for c in shared[:PER_BUCKET])
+            shared.append(item.comment)
+        earlier.append(list(mates.values()))
+    # The candidates' texts, without making mapped objects of them: in a campaign most share
+    # a bucket without being twins, and each candidate comes up for many comments of a batch.
+    stored_ids = set().union(*found)
+    texts = {row.id: row for row in session.connection().execute(
+        _CANDIDATE_TEXTS, {"ids": sorted(stored_ids)})} if stored_ids else {}
+    compared: dict[int, tuple[str, frozenset[str]]] = {}
+
+    def score(item: _Indexed, key: int, body: str, wording: str | None) -> float:
+        if key not in compared:
+            other = normalise(comment_text(body, wording))
+            compared[key] = (other, shingles(other))
+        other, theirs = compared[key]
+        return 1.0 if other == item.normal else jaccard(item.own, theirs)
+
+    twins_of: list[list[tuple[float, int, Comment | None]]] = []  # (score, id, batch mate)
+    for item, ids, mates in zip(indexed, found, earlier, strict=True):
+        twins: list[tuple[float, int, Comment | None]] = []
+        for comment_id in sorted(ids):
+            row = texts.get(comment_id)
+            # A bucket is per clause, yet two clauses' buckets may collide: the clause is
+            # checked too.
+            if row is not None and row.clause_key == item.comment.clause_key:
+                similarity = score(item, comment_id, row.body, row.proposed_wording)
+                if similarity >= THRESHOLD:
+                    twins.append((similarity, comment_id, None))
+        for mate in mates:
+            if mate.clause_key == item.comment.clause_key:
+                similarity = score(item, mate.id, mate.body, mate.proposed_wording)
+                if similarity >= THRESHOLD:
+                    twins.append((similarity, mate.id, mate))
+        twins.sort(key=lambda twin: (-twin[0], twin[1]))
+        twins_of.append(twins)
+    stored_twins = {comment_id for twins in twins_of for _s, comment_id, mate in twins
+                    if mate is None}
+    locked = {c.id: c for c in _locked(session, stored_twins)} if stored_twins else {}
+    for item, twins in zip(indexed, twins_of, strict=True):
+        ordered = [mate if mate is not None else locked[comment_id]
+                   for _s, comment_id, mate in twins if mate is not None or comment_id in locked]
+        if not ordered:
+            continue
+        group_id = next((c.group_id for c in ordered if c.group_id is not None), None)
+        if group_id is None:
+            # The oldest twin stands for the new group: its text came first.
+            first = min(ordered, key=lambda c: (c.created_at, c.id))
+            group = CommentGroup(consultation_id=item.comment.consultation_id,
+                                 representative_id=first.id, created_at=clock.now())
+            session.add(group)
+            session.flush()
+            group_id = group.id
+        item.comment.group_id = group_id
+        for twin in ordered:
+            if twin.group_id is None:
+                twin.group_id = group_id
     session.flush()
-    return group_id
+
+
+_CANDIDATE_TEXTS = select(Comment.id, Comment.clause_key, Comment.body,
+                          Comment.proposed_wording).where(
+    Comment.id.in_(bindparam("ids", expanding=True)),
+    Comment.status == CommentStatus.PUBLISHED)
 
 
 def group_sizes(*, session: Session, group_ids: Iterable[int]) -> dict[int, tuple[int, int]]:

@@ -30,8 +30,11 @@ def _decision(decision: Decision) -> str:
 
 
 def _send(session: Session, user: User, kind: str, subject: str, body: str) -> None:
-    outbox_service.enqueue(session=session, kind=kind, to=user.email, subject=subject,
-                           body=body + SIGNATURE)
+    outbox_service.enqueue(session=session, **_message(user, kind, subject, body))
+
+
+def _message(user: User, kind: str, subject: str, body: str) -> dict[str, str]:
+    return {"kind": kind, "to": user.email, "subject": subject, "body": body + SIGNATURE}
 
 
 def email_verification(*, session: Session, user: User, token: str) -> None:
@@ -57,21 +60,31 @@ def password_reset(*, session: Session, user: User, token: str) -> None:
 
 def comment_received(*, session: Session, comment: Comment) -> None:
     """The receipt, by email, for a comment just accepted."""
-    author = session.get(User, comment.author_id)
-    draft = session.get(Draft, comment.draft_id)
-    assert author is not None and draft is not None
-    with use_language(author.language):
-        where = (gettext_("Clause: {key}", key=comment.clause_key) if comment.clause_key
-                 else gettext_("On the draft as a whole"))
-        _send(session, author, "receipt",
-              gettext_("Your comment was received: {receipt}", receipt=comment.receipt),
-              gettext_("Hello, {name}!\n\nYour comment on the draft \"{title}\" was received.\n"
-                       "Receipt number: {receipt}\n{where}\n\n{body}\n\nThe state body will "
-                       "answer every comment in its feedback summary; we will write to you "
-                       "when it is published. Your comment: {link}",
-                       name=author.name, title=pick(draft.title), receipt=comment.receipt,
-                       where=where, body=comment.body,
-                       link=_url(f"/comments/{comment.id}/receipt")))
+    comments_received(session=session, comments=[comment])
+
+
+def comments_received(*, session: Session, comments: list[Comment]) -> None:
+    """The receipts, by email, for comments just accepted, queued in one statement (their
+    authors and drafts are in the session already)."""
+    messages = []
+    for comment in comments:
+        author = session.get(User, comment.author_id)
+        draft = session.get(Draft, comment.draft_id)
+        assert author is not None and draft is not None
+        with use_language(author.language):
+            where = (gettext_("Clause: {key}", key=comment.clause_key) if comment.clause_key
+                     else gettext_("On the draft as a whole"))
+            messages.append(_message(
+                author, "receipt",
+                gettext_("Your comment was received: {receipt}", receipt=comment.receipt),
+                gettext_("Hello, {name}!\n\nYour comment on the draft \"{title}\" was "
+                         "received.\nReceipt number: {receipt}\n{where}\n\n{body}\n\nThe "
+                         "state body will answer every comment in its feedback summary; we "
+                         "will write to you when it is published. Your comment: {link}",
+                         name=author.name, title=pick(draft.title), receipt=comment.receipt,
+                         where=where, body=comment.body,
+                         link=_url(f"/comments/{comment.id}/receipt"))))
+    outbox_service.enqueue_many(session=session, messages=messages)
 
 
 def _round_authors(session: Session, consultation_id: int) -> list[list[Comment]]:

@@ -24,17 +24,31 @@ MAX_ATTEMPTS = 12  # with the delays below, about a day and a half of trying
 BATCH = 50
 
 
+# Core inserts on the session's connection (no unit of work to flush).
 _INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_INSERT_MANY = insert(OutboxMessage.__table__)
 
 
 def enqueue(*, session: Session, kind: str, to: str, subject: str, body: str,
             headers: dict[str, Any] | None = None) -> int:
-    """Queue one email; it is sent only if the caller's transaction commits.  Its id.
+    """Queue one email; it is sent only if the caller's transaction commits.  Its id."""
+    return session.connection().execute(
+        _INSERT, _row(kind=kind, to=to, subject=subject, body=body, headers=headers)
+    ).scalar_one()
 
-    A Core insert on the session's connection: one is queued for every comment of a surge."""
-    return session.connection().execute(_INSERT, dict(
-        kind=kind, to_address=to, subject=subject[:300], body_text=body, headers=headers,
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=clock.now())).scalar_one()
+
+def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> None:
+    """Queue emails (each given as ``enqueue``'s keywords) in one statement: a receipt is
+    queued for every comment of a surge."""
+    if messages:
+        session.connection().execute(_INSERT_MANY, [_row(**message) for message in messages])
+
+
+def _row(*, kind: str, to: str, subject: str, body: str,
+         headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    return dict(kind=kind, to_address=to, subject=subject[:300], body_text=body,
+                headers=headers, status=OutboxStatus.PENDING, attempts=0,
+                next_attempt_at=clock.now())
 
 
 def retry_delay(attempts: int) -> timedelta:

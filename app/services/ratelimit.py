@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import TextClause, delete, text
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import bulk, clock
 from app.errors import RateLimited
 from app.models import RateLimitCounter, RateLimitPolicy
 
@@ -106,57 +106,103 @@ def _key(action: str, kind: str, value: str) -> str:
     return f"{action}:{kind}:{_hashed(value)}"
 
 
-_UPSERTS: dict[int, TextClause] = {}  # number of keys -> statement
+_UPSERTS: dict[int, TextClause] = {}  # number of keys -> statement (SQLite)
+_ADD_HITS = ("ON CONFLICT (key, window_start) DO UPDATE "
+             "SET hits = rate_limit_counter.hits + excluded.hits RETURNING key, hits")
+# PostgreSQL: the keys and their hits as arrays, one text for any number (app/bulk.py).
+_UPSERT_ARRAYS = text(
+    "INSERT INTO rate_limit_counter (key, window_start, hits) SELECT key, :window_start, hits "
+    f"FROM {bulk.unnest(RateLimitCounter.__table__, ('key', 'hits'))} {_ADD_HITS}")
 
 
 def _upsert(n: int) -> TextClause:
-    """INSERT ... ON CONFLICT DO UPDATE of ``n`` counters.  Written out (the same on PostgreSQL
-    and SQLite) because SQLAlchemy compiles its ON CONFLICT constructs anew for every
+    """INSERT ... ON CONFLICT DO UPDATE adding a number of hits to each of ``n`` counters.
+    Written out because SQLAlchemy compiles its ON CONFLICT constructs anew for every
     execution, which cost more than running the statement; every request that counts comes
     here."""
     statement = _UPSERTS.get(n)
     if statement is None:
-        rows = ", ".join(f"(:key{i}, :window_start, 1)" for i in range(n))
+        rows = ", ".join(f"(:key{i}, :window_start, :hits{i})" for i in range(n))
         statement = _UPSERTS[n] = text(
-            f"INSERT INTO rate_limit_counter (key, window_start, hits) VALUES {rows} "
-            "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_counter.hits + 1 "
-            "RETURNING key, hits")
+            f"INSERT INTO rate_limit_counter (key, window_start, hits) VALUES {rows} {_ADD_HITS}")
     return statement
 
 
-def _hits(session: Session, keys: list[str], window_start: int) -> dict[str, int]:
-    """Count one hit on each key in one statement; the counts after it."""
+def _hits(session: Session, added: dict[str, int], window_start: int) -> dict[str, int]:
+    """Add hits to counters in one statement; the counts after it."""
     connection = session.connection()  # Core on the connection: every request counts here
-    statement = _upsert(len(keys))
-    rows = connection.execute(statement, {"window_start": window_start,
-                                          **{f"key{i}": key for i, key in enumerate(keys)}})
+    # Sorted: two transactions upserting the same rows take their locks in the same order.
+    keys = sorted(added)
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(_UPSERT_ARRAYS, {
+            "window_start": window_start, "key": keys, "hits": [added[k] for k in keys]})
+    else:
+        rows = connection.execute(_upsert(len(keys)), {
+            "window_start": window_start, **{f"key{i}": key for i, key in enumerate(keys)},
+            **{f"hits{i}": added[key] for i, key in enumerate(keys)}})
     return {key: int(hits) for key, hits in rows}
 
 
 def check(*, session: Session, action: str, subject: Subject) -> None:
     """Count one attempt of ``action``; RateLimited (429) once a limit of the window is passed."""
-    remembered = remembered_refusal(action, subject)
-    if remembered is not None:
-        raise RateLimited(retry_after=remembered)
-    policy = _policy(session, action)
-    if policy is None:
-        return
-    now = clock.now().timestamp()
-    window_start = int(now // policy.window_seconds) * policy.window_seconds
-    window_end = window_start + policy.window_seconds
-    retry_after = max(1, math.ceil(window_end - now))
-    limits = {_key(action, kind, value): limit
-              for kind, value, limit in (("acct", subject.account, policy.per_account),
-                                         ("addr", subject.address, policy.per_address))
-              if value and limit}
-    if not limits:
-        return
-    # Sorted: two requests upserting the same two rows take their locks in the same order.
-    counted = _hits(session, sorted(limits), window_start)
-    over = [key for key, limit in limits.items() if counted[key] > limit]
-    if over:
-        _remember_refusal(over, window_end)
-        raise RateLimited(retry_after=retry_after)
+    refusal = check_many(session=session, action=action, subjects=[subject])[0]
+    if refusal is not None:
+        raise refusal
+
+
+def check_many(*, session: Session, action: str,
+               subjects: list[Subject]) -> list[RateLimited | None]:
+    """Count one attempt of ``action`` for each subject, in their order, in one statement: for
+    each, its refusal (once a limit of the window is passed by that attempt) or None.  The
+    same subject may come several times (a batch of submissions, app/api/comment_intake.py);
+    its attempts are counted one after the other.  A subject refused a moment ago is refused
+    again without being counted."""
+    outcomes: list[RateLimited | None] = [None] * len(subjects)
+    counted: list[tuple[int, dict[str, int]]] = []  # (position, key -> limit)
+    policy: Policy | None = None
+    window_start = window_end = retry_after = 0
+    for position, subject in enumerate(subjects):
+        remembered = remembered_refusal(action, subject)
+        if remembered is not None:
+            outcomes[position] = RateLimited(retry_after=remembered)
+            continue
+        if not counted:  # the policy and the window, once
+            policy = _policy(session, action)
+            if policy is None:
+                return outcomes
+            now = clock.now().timestamp()
+            window_start = int(now // policy.window_seconds) * policy.window_seconds
+            window_end = window_start + policy.window_seconds
+            retry_after = max(1, math.ceil(window_end - now))
+        assert policy is not None
+        limits = {_key(action, kind, value): limit
+                  for kind, value, limit in (("acct", subject.account, policy.per_account),
+                                             ("addr", subject.address, policy.per_address))
+                  if value and limit}
+        if limits:
+            counted.append((position, limits))
+    if not counted:
+        return outcomes
+    added: dict[str, int] = {}
+    for _position, limits in counted:
+        for key in limits:
+            added[key] = added.get(key, 0) + 1
+    totals = _hits(session, added, window_start)
+    # The count each attempt saw: the total less the attempts after it in this batch.
+    seen = {key: totals[key] - hits for key, hits in added.items()}
+    refused: set[str] = set()
+    for position, limits in counted:
+        over = False
+        for key, limit in limits.items():
+            seen[key] += 1
+            if seen[key] > limit:
+                over = True
+                refused.add(key)
+        if over:
+            outcomes[position] = RateLimited(retry_after=retry_after)
+    if refused:
+        _remember_refusal(sorted(refused), window_end)
+    return outcomes
 
 
 def prune(*, session: Session, older_than_seconds: int = 86_400) -> int:

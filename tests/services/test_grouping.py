@@ -100,9 +100,9 @@ def test_the_cost_of_grouping_does_not_grow_with_the_campaign(db, make_draft, ad
     read_rows: list[int] = []
     original = grouping_service._candidate_ids
 
-    def recording(*args: Any) -> set[int]:
+    def recording(*args: Any) -> list[set[int]]:
         found = original(*args)
-        read_rows.append(len(found))
+        read_rows.extend(len(ids) for ids in found)
         return found
 
     monkeypatch.setattr(grouping_service, "_candidate_ids", recording)

@@ -1,0 +1,145 @@
+"""Comment submissions handled in batches (app/api/comment_intake.py): each submission of a
+batch gets the answer it would get alone, every attempt is counted, and a batch that fails as
+a whole is handled again one by one.  (Batches forming under real concurrency, on real server
+processes: tests/test_concurrent_comments.py.)"""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from app.api.comment_intake import Submission, batch
+from app.api.deps import Credentials
+from app.errors import TalkuuError
+from app.models import (
+    AuditEntry, Comment, OutboxMessage, RateLimitCounter, RateLimitPolicy, Role, TokenKind,
+)
+from app.schemas.comment import CommentCreated
+from app.services import audit as audit_service
+from app.services import auth as auth_service
+from app.services import ratelimit as ratelimit_service
+from app.services.ratelimit import Subject
+from tests.api.test_consultation_loop import create_draft
+from tests.conftest import _session_on, bishkek, set_clock
+
+OPEN = {"opens_at": "2026-12-01T00:00:00+06:00", "closes_at": "2027-01-01T00:00:00+06:00"}
+
+
+@pytest.fixture
+def world(client, connection, db, make_org, make_user, login) -> dict[str, Any]:
+    ministry = make_org("mineconom", "Министерство экономики и коммерции",
+                        "Экономика жана коммерция министрлиги")
+    users = {"drafter": make_user(Role.DRAFTER, ministry), "citizen": make_user(Role.CITIZEN),
+             "citizen2": make_user(Role.CITIZEN)}
+    set_clock(client, bishkek(2026, 12, 5, 12))
+    drafter = login(users["drafter"])
+    draft = create_draft(client, drafter).json()
+    assert client.post(f"/api/v1/drafts/{draft['id']}/consultation", json=OPEN,
+                       headers=drafter).status_code == 201
+    tokens = {name: auth_service.issue_token(session=db, user=user, kind=TokenKind.BEARER)
+              for name, user in users.items()}
+    tokens["session"] = auth_service.issue_token(session=db, user=users["citizen2"],
+                                                 kind=TokenKind.SESSION)
+    db.commit()
+    return {"draft_id": draft["id"], "tokens": tokens, "users": users,
+            "sessions": lambda: _session_on(connection)}
+
+
+def _bearer(token: str | None) -> Credentials:
+    return Credentials(bearer=token, session=None, csrf_cookie=None, csrf_header=None,
+                       csrf_required=True)
+
+
+def _submission(world: dict[str, Any], data: dict[str, Any], *, token: str | None = None,
+                credentials: Credentials | None = None, draft_id: int | None = None,
+                address: str = "10.0.0.1") -> Submission:
+    credentials = credentials or _bearer(token)
+    return Submission(draft_id=draft_id or world["draft_id"], data=data,
+                      credentials=credentials,
+                      subject=Subject(account=f"bearer:{credentials.bearer}", address=address))
+
+
+def _status(outcome: object) -> int:
+    if isinstance(outcome, CommentCreated):
+        return 201
+    assert isinstance(outcome, TalkuuError), outcome
+    return outcome.status_code
+
+
+def test_each_submission_of_a_batch_gets_its_own_answer(world, db):
+    tokens = world["tokens"]
+    same = "Предлагаю уточнить понятие потребителя в статье первой закона"
+    submissions = [
+        _submission(world, {"clause_key": "art-1", "body": same}, token=tokens["citizen"]),
+        _submission(world, {"body": "x"}, token=tokens["citizen"], draft_id=999_999),
+        _submission(world, {"body": "x"}, token="not-a-token"),
+        _submission(world, {"body": "x"}, credentials=Credentials(
+            bearer=None, session=tokens["session"], csrf_cookie=None, csrf_header=None,
+            csrf_required=True)),
+        _submission(world, {"body": 5}, token=tokens["citizen"]),
+        _submission(world, {"body": "x"}, token=tokens["drafter"]),
+        _submission(world, {"body": "x", "clause_key": "art-999"}, token=tokens["citizen"]),
+        _submission(world, {"body": "x"}, token=None),
+        _submission(world, {"clause_key": "art-1", "body": same + "!"},
+                    token=tokens["citizen2"]),
+        _submission(world, {"clause_key": "art-1", "body": "Цитата",
+                            "quote": "Основные  понятия"}, token=tokens["citizen"]),
+        _submission(world, {"clause_key": "art-1", "body": "Цитата", "quote": "нет такого"},
+                    token=tokens["citizen"]),
+    ]
+    outcomes = batch(world["sessions"], submissions)
+    assert [_status(o) for o in outcomes] == [201, 404, 401, 403, 422, 403, 404, 401, 201,
+                                              201, 422]
+    assert [getattr(o, "code", None) for o in outcomes[1:8]] == [
+        "draft_not_found", "not_authenticated", "csrf_failed", "invalid_input", "forbidden",
+        "clause_not_found", "not_authenticated"]
+    accepted = [o for o in outcomes if isinstance(o, CommentCreated)]
+    stored = {c.receipt: c for c in db.scalars(select(Comment))}
+    assert set(stored) == {o.receipt for o in accepted}
+    assert stored[outcomes[9].receipt].quote == "Основные понятия"
+    # Twins in one batch find each other, though neither was in the index yet.
+    assert outcomes[0].group_id is not None and outcomes[8].group_id == outcomes[0].group_id
+    assert stored[outcomes[0].receipt].group_id == outcomes[0].group_id
+    # A receipt email and an audit entry for each stored comment, and the chain holds.
+    receipts = db.scalars(select(OutboxMessage.subject).where(OutboxMessage.kind == "receipt"))
+    assert sorted(r.rsplit(" ", 1)[-1] for r in receipts) == sorted(stored)
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "comment.submitted")
+                         .order_by(AuditEntry.id)).all()
+    assert [e.after["receipt"] for e in entries] == [o.receipt for o in accepted]
+    assert audit_service.verify(session=db).ok
+    # Every attempt was counted, refused or not: eleven from one address.
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == len(submissions)
+
+
+def test_a_limit_passed_within_a_batch_refuses_from_that_attempt_on(world, db):
+    db.execute(update(RateLimitPolicy).where(RateLimitPolicy.action == "comment")
+               .values(per_account=3))
+    db.commit()
+    ratelimit_service.forget()
+    token = world["tokens"]["citizen"]
+    submissions = [_submission(world, {"body": f"Замечание {n}"}, token=token,
+                               address=f"10.0.0.{n}") for n in range(5)]
+    outcomes = batch(world["sessions"], submissions)
+    assert [_status(o) for o in outcomes] == [201, 201, 201, 429, 429]
+    assert db.scalar(select(func.count()).select_from(Comment)) == 3
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 5
+    # The refusal is remembered: the next batch's attempt is refused without being counted.
+    again = batch(world["sessions"], [_submission(world, {"body": "Ещё"}, token=token)])
+    assert [_status(o) for o in again] == [429]
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 5
+
+
+def test_a_batch_that_fails_as_a_whole_is_handled_one_by_one(world, db):
+    """A NUL character is refused by the database layer only when the rows are written: the
+    batch's one statement for all comments fails, and the others are still stored."""
+    token = world["tokens"]["citizen"]
+    submissions = [_submission(world, {"body": "Первое"}, token=token),
+                   _submission(world, {"body": "Второе\x00"}, token=token),
+                   _submission(world, {"body": "Третье"}, token=token)]
+    outcomes = batch(world["sessions"], submissions)
+    assert [_status(o) for o in outcomes] == [201, 422, 201]
+    assert getattr(outcomes[1], "code", None) == "nul_character"
+    assert sorted(db.scalars(select(Comment.body))) == ["Первое", "Третье"]
+    # Counted once each: the batch's counts were rolled back with it.
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 3
+    assert audit_service.verify(session=db).ok
