@@ -181,13 +181,16 @@ def seed(url: str, users: int) -> tuple[int, list[str]]:
 
 
 def comment_limit(url: str, per_account: int | None) -> None:
+    """The "comment" policy: ``per_account`` (None: no limit per account) and, with it, 600
+    per address; without it, a million per address (every submission is still counted, none
+    refused: scenario 1 sends more than 600 from each client's address in a run)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE rate_limit_policy SET per_account = :n, "
-                                "per_address = 600 WHERE action = 'comment'"),
-                           {"n": per_account})
+                                "per_address = :a WHERE action = 'comment'"),
+                           {"n": per_account, "a": 600 if per_account else 1_000_000})
         connection.execute(text("DELETE FROM rate_limit_counter"))
     engine.dispose()
 
