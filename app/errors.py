@@ -155,6 +155,13 @@ class SummaryNotPublished(NotFound):
     message = "The feedback summary of this draft has not been published yet."
 
 
+class SummaryTooLargeForPdf(TalkuuError):
+    status_code = 422
+    code = "summary_too_large_for_pdf"
+    message = ("This summary answers {n} comments; a PDF is made for at most {limit}. Download "
+               "the Word (.docx) or CSV file: they hold every comment.")
+
+
 class CommentNotAnswerable(Conflict):
     code = "comment_not_answerable"
     message = "This comment cannot be answered (it was hidden or withdrawn)."

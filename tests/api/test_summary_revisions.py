@@ -168,6 +168,25 @@ def test_pdf_comparison_table(client, published):
                       params={"lang": "de"}).status_code == 422
 
 
+def test_a_pdf_too_large_is_refused_with_the_files_that_hold_it(client, published, monkeypatch):
+    """fpdf2 builds a PDF whole in memory (100,000 rows: over 20 minutes): past PDF_MAX_ROWS
+    the answer is a 422 naming the streamed files instead; those still answer."""
+    from app.services import summary_export
+
+    draft_id = published["draft"].id
+    rows = len(client.get(f"/api/v1/drafts/{draft_id}/summary").json()["comments"])
+    assert rows >= 2
+    monkeypatch.setattr(summary_export, "PDF_MAX_ROWS", rows - 1)
+    refused = client.get(f"/api/v1/drafts/{draft_id}/summary.pdf",
+                         headers={"Accept-Language": "ky"})
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "summary_too_large_for_pdf"
+    assert f"{rows} сын-пикирге" in refused.json()["detail"]
+    assert client.get(f"/api/v1/drafts/{draft_id}/summary.docx").status_code == 200
+    monkeypatch.setattr(summary_export, "PDF_MAX_ROWS", rows)
+    assert client.get(f"/api/v1/drafts/{draft_id}/summary.pdf").status_code == 200
+
+
 def test_exports_404_before_publication(client, campaign):  # noqa: F811
     for ext in ("csv", "docx", "pdf"):
         assert client.get(f"/api/v1/drafts/{campaign['draft'].id}/summary.{ext}"
