@@ -345,7 +345,9 @@ def docx_chunks(document: SummaryDocument,
             row_end = xml.index("</w:tr>", marker) + len("</w:tr>")
             cell = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr><w:p><w:r>'
                     for width in widths]
-            with target.open(zipfile.ZipInfo("word/document.xml", info.date_time), "w") as member:
+            streamed = zipfile.ZipInfo("word/document.xml", info.date_time)
+            streamed.compress_type = zipfile.ZIP_DEFLATED  # a ZipInfo's own default: stored
+            with target.open(streamed, "w") as member:
                 member.write(xml[:row_start].encode("utf-8"))
                 for rows in batches:
                     # Each batch in the language itself: a streamed response takes each

@@ -118,3 +118,15 @@ def test_docx_cells_drop_what_xml_cannot_carry():
     row = _table_texts(summary_docx(document))[1]
     assert row[3].startswith("допосле <b>&</b>")
     assert row[6] == "строка 1\nстрока 2\tтаб"
+
+
+def test_every_part_of_the_docx_is_compressed():
+    """The streamed document.xml too: stored, 100,000 rows made a 196 MB file (20 MB
+    compressed)."""
+    import zipfile
+    from io import BytesIO
+
+    with zipfile.ZipFile(BytesIO(summary_docx(_document("Керектөөчү " * 50)))) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+        document = archive.getinfo("word/document.xml")
+        assert document.compress_size * 5 < document.file_size
