@@ -165,8 +165,10 @@ def batch(sessions: Sessions, submissions: list[Submission]) -> list[Outcome]:
             session.commit()
             return outcomes
     except Exception as error:
-        if len(submissions) == 1:
-            return [error]
+        if len(submissions) == 1 and not isinstance(error, TalkuuError | HTTPException):
+            return [error]  # the database failed: alone it would fail the same way
+        # A refusal of the whole (a NUL character only the insert finds) is also given alone,
+        # where its attempt is counted apart like every other refused attempt.
         log.warning("a batch of %d comments failed (%r); handling them one by one",
                     len(submissions), error)
         return [_alone(sessions, submission) for submission in submissions]

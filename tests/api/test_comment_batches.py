@@ -143,3 +143,13 @@ def test_a_batch_that_fails_as_a_whole_is_handled_one_by_one(world, db):
     # Counted once each: the batch's counts were rolled back with it.
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 3
     assert audit_service.verify(session=db).ok
+
+
+def test_a_lone_submission_refused_by_the_database_layer_is_counted(world, db):
+    """A batch of one whose insert refuses it (a NUL character) rolls back its count with it;
+    the attempt is then made alone and counted apart, as every refused attempt is."""
+    outcomes = batch(world["sessions"], [_submission(world, {"body": "Нуль\x00"},
+                                                     token=world["tokens"]["citizen"])])
+    assert [getattr(o, "code", None) for o in outcomes] == ["nul_character"]
+    assert db.scalar(select(func.count()).select_from(Comment)) == 0
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 1
