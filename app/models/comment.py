@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime
@@ -26,7 +26,13 @@ class Decision(StrEnum):
 
 class Comment(Base):
     __tablename__ = "comment"
-    __table_args__ = (Index("ix_comment_draft_created", "draft_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_comment_draft_created", "draft_id", "created_at"),
+        # A draft's published comments: its counts from the index alone (migration 0009).
+        Index("ix_comment_draft_published", "draft_id", "id",
+              postgresql_where=text("status = 'published'"),
+              sqlite_where=text("status = 'published'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt: Mapped[str] = mapped_column(String(32), unique=True)
