@@ -34,7 +34,7 @@ from itertools import pairwise
 from sqlalchemy import TextClause, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import bulk, clock
 from app.models import Comment, CommentGroup, CommentSketch, CommentStatus
 
 NUM_HASHES = 32
@@ -128,7 +128,22 @@ def _candidates_statement(n: int) -> TextClause:
     return statement
 
 
+_SKETCH_COLUMNS = ("comment_id", "band", "consultation_id", "bucket")
 _INSERT_SKETCHES = insert(CommentSketch.__table__)
+# PostgreSQL: eight rows a comment as arrays, one statement (psycopg's executemany sends and
+# handles each row on its own: ~0.5 ms a comment in a profile of a batched surge).
+_INSERT_SKETCH_ARRAYS = text(
+    f"INSERT INTO comment_sketch ({', '.join(_SKETCH_COLUMNS)}) SELECT "
+    f"{', '.join(_SKETCH_COLUMNS)} FROM {bulk.unnest(CommentSketch.__table__, _SKETCH_COLUMNS)}")
+
+
+def _insert_sketches(session: Session, rows: list[dict[str, object]]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_INSERT_SKETCH_ARRAYS, bulk.arrays(
+            CommentSketch.__table__, _SKETCH_COLUMNS, rows, connection.dialect))
+    else:
+        connection.execute(_INSERT_SKETCHES, rows)
 
 
 # PostgreSQL: the buckets as arrays, one text for any number of comments (app/bulk.py), each
@@ -207,7 +222,7 @@ def assign_groups(*, session: Session, comments: list[Comment]) -> None:
     ours = {item.comment.id for item in indexed}
     found = [ids - ours for ids in _candidate_ids(
         session, [(item.comment.consultation_id, item.keys) for item in indexed])]
-    session.connection().execute(_INSERT_SKETCHES, [
+    _insert_sketches(session, [
         {"comment_id": item.comment.id, "band": band, "bucket": key,
          "consultation_id": item.comment.consultation_id}
         for item in indexed for band, key in enumerate(item.keys)])
