@@ -176,6 +176,12 @@ class _Item:
 
 
 def _latest_items(refs: Sequence[Placeable], limit: int) -> list[_Item]:
+    if not limit:
+        return []
+    if all(ref.group_id is None for ref in refs):
+        # No campaign here: each comment is an item, in order, so the latest are the last
+        # (a clause of a 100,000-comment draft: no object made for each of its comments).
+        return [_Item(lead=ref) for ref in refs[-limit:]]
     items: list[_Item] = []
     by_group: dict[int, _Item] = {}
     for ref in refs:
@@ -192,7 +198,7 @@ def _latest_items(refs: Sequence[Placeable], limit: int) -> list[_Item]:
         if (item.lead.status is not CommentStatus.PUBLISHED
                 and ref.status is CommentStatus.PUBLISHED):
             item.lead = ref
-    return items[-limit:] if limit else []
+    return items[-limit:]
 
 
 def shown_comments(*, session: Session, placement: CommentPlacement,
