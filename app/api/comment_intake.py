@@ -25,7 +25,8 @@ do not come here; the route handles them one at a time, as before.
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -39,6 +40,7 @@ from starlette.exceptions import HTTPException
 
 from app.api import presenters
 from app.api.deps import Credentials, require_user
+from app.api.ratelimits import count_attempt
 from app.errors import DraftNotFound, InvalidInput, RateLimited, TalkuuError
 from app.models import Draft, User
 from app.schemas.comment import CommentCreate, CommentCreated
@@ -46,6 +48,7 @@ from app.services import attachments as attachments_service
 from app.services import auth as auth_service
 from app.services import comment_details as details_service
 from app.services import comments as comments_service
+from app.services import drafts as drafts_service
 from app.services import ratelimit as ratelimit_service
 from app.services.attachments import Upload
 from app.services.ratelimit import Subject
@@ -72,13 +75,14 @@ class Submission:
     subject: Subject  # who is counted by the rate limit
 
 
-def payload(data: dict[str, Any]) -> CommentCreate:
+def payload(data: dict[str, Any]) -> comments_service.CommentFields:
     """The submitted fields, or a 422 naming the ones to check."""
     try:
-        return CommentCreate.model_validate(data)
+        fields = CommentCreate.model_validate(data)
     except ValidationError as error:
         raise InvalidInput("Please check the fields: {fields}.", fields=", ".join(sorted(
             {str(e["loc"][0]) for e in error.errors() if e["loc"]}))) from None
+    return comments_service.CommentFields(**fields.model_dump())
 
 
 def created(session: Session, comment: Any, with_files: bool) -> CommentCreated:
@@ -118,22 +122,14 @@ def one(sessions: Sessions, submission: Submission, form: FormData | None = None
         try:
             ratelimit_service.check(session=session, action="comment",
                                     subject=submission.subject)
-            draft = session.get(Draft, submission.draft_id)
-            if draft is None:
-                raise DraftNotFound()
-            token = submission.credentials.token()
-            user = require_user(submission.credentials.viewer(
-                auth_service.resolve_token(session=session, raw=token[0], kind=token[1])
-                if token else None))
+            draft = drafts_service.get_draft(session=session, draft_id=submission.draft_id)
+            user = require_user(submission.credentials.resolve(session))
             if unreadable is not None:
                 raise unreadable
             fields = payload(submission.data)
             uploads = uploads_from(form)
             comment = comments_service.submit_comment(
-                session=session, author=user, draft=draft, body=fields.body,
-                clause_key=fields.clause_key, proposed_wording=fields.proposed_wording,
-                on_behalf_of=fields.on_behalf_of, quote=fields.quote,
-                attachments=uploads)
+                session=session, author=user, draft=draft, attachments=uploads, **asdict(fields))
             answer = created(session, comment, with_files=bool(uploads))
             session.commit()
             return answer
@@ -142,16 +138,11 @@ def one(sessions: Sessions, submission: Submission, form: FormData | None = None
             raise
         except (TalkuuError, HTTPException):
             session.rollback()
-            _count_apart(sessions, submission.subject)
+            # Counted again in a transaction of its own; a refusal there only counts (the
+            # attempt's own refusal is already given).
+            with suppress(RateLimited):
+                count_attempt(sessions, "comment", submission.subject)
             raise
-
-
-def _count_apart(sessions: Sessions, subject: Subject) -> None:
-    """Count an attempt whose own transaction was rolled back, in one of its own.  The
-    attempt's refusal, if any, is already given: a refusal here only counts."""
-    with sessions() as session:
-        ratelimit_service.check_many(session=session, action="comment", subjects=[subject])
-        session.commit()
 
 
 # --- in batches --------------------------------------------------------------------------------
@@ -191,7 +182,7 @@ def _batch(session: Session, submissions: list[Submission]) -> list[Outcome]:
     tokens = {i: token for i in live if (token := submissions[i].credentials.token())}
     users = dict(zip(tokens, auth_service.resolve_tokens(
         session=session, presented=list(tokens.values())), strict=True)) if tokens else {}
-    checked: dict[int, tuple[Draft, User, CommentCreate]] = {}
+    checked: dict[int, tuple[Draft, User, comments_service.CommentFields]] = {}
     for i in live:
         submission = submissions[i]
         try:
@@ -209,11 +200,8 @@ def _batch(session: Session, submissions: list[Submission]) -> list[Outcome]:
     for i, (draft, user, fields) in checked.items():
         try:
             accepted[i] = comments_service.check_submission(
-                session=session, author=user, draft=draft,
-                found=rounds.get((draft.id, comments_service.submission_key(fields.clause_key))),
-                body=fields.body, clause_key=fields.clause_key,
-                proposed_wording=fields.proposed_wording, on_behalf_of=fields.on_behalf_of,
-                quote=fields.quote)
+                session=session, author=user, draft=draft, fields=fields,
+                found=rounds.get((draft.id, comments_service.submission_key(fields.clause_key))))
         except (TalkuuError, HTTPException) as refusal:
             outcomes[i] = refusal
     if accepted:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
 
 from app.db import MAX_ID, READ_METHODS, DbSession
 from app.errors import CsrfFailed, Forbidden, NotAuthenticated
@@ -61,13 +62,16 @@ class Credentials:
         return user
 
 
+    def resolve(self, session: Session) -> User | None:
+        """The viewer these credentials present (``viewer``), their token looked up."""
+        token = self.token()
+        return self.viewer(auth_service.resolve_token(session=session, raw=token[0],
+                                                      kind=token[1]) if token else None)
+
+
 def get_viewer(request: Request, session: DbSession) -> User | None:
     """The signed-in user (bearer token or session cookie), or None for a visitor."""
-    credentials = Credentials.of(request)
-    token = credentials.token()
-    user = (auth_service.resolve_token(session=session, raw=token[0], kind=token[1])
-            if token else None)
-    return credentials.viewer(user)
+    return Credentials.of(request).resolve(session)
 
 
 Viewer = Annotated[User | None, Depends(get_viewer)]

@@ -32,7 +32,9 @@ def _credential(request: Request) -> str | None:
     return "session:" + hashlib.sha256(cookie.encode()).hexdigest() if cookie else None
 
 
-def _count(sessions: SideSessions, action: str, subject: Subject) -> None:
+def count_attempt(sessions: Callable[[], Session], action: str, subject: Subject) -> None:
+    """Count one attempt of ``action`` by ``subject`` in a transaction of its own, committed
+    whatever the outcome (RateLimited past a limit)."""
     with sessions() as session:
         try:
             ratelimit_service.check(session=session, action=action, subject=subject)
@@ -68,19 +70,19 @@ async def _submitted_email(request: Request) -> str | None:
 def limit_account_email(request: Request, sessions: SideSessions,
                         email: Annotated[str | None, Depends(_submitted_email)]) -> None:
     """Requests that email a link (password reset, verification again) per address and email."""
-    _count(sessions, "account_email",
+    count_attempt(sessions, "account_email",
            Subject(account=email or _credential(request), address=_address(request)))
 
 
 def limit_sign_in(request: Request, sessions: SideSessions,
                   username: Annotated[str | None, Depends(_submitted_username)]) -> None:
     """Sign-in attempts per account (the email tried) and per address."""
-    _count(sessions, "sign_in", Subject(account=username, address=_address(request)))
+    count_attempt(sessions, "sign_in", Subject(account=username, address=_address(request)))
 
 
 def limit_registration(request: Request, sessions: SideSessions) -> None:
     """Registrations per address."""
-    _count(sessions, "register", Subject(account=None, address=_address(request)))
+    count_attempt(sessions, "register", Subject(account=None, address=_address(request)))
 
 
 def credential_and_address(request: Request) -> Subject:
@@ -90,17 +92,17 @@ def credential_and_address(request: Request) -> Subject:
 
 def limit_commenting(request: Request, sessions: SideSessions) -> None:
     """Comment submissions per account (its credential) and per address."""
-    _count(sessions, "comment", credential_and_address(request))
+    count_attempt(sessions, "comment", credential_and_address(request))
 
 
 def limit_supporting(request: Request, sessions: SideSessions) -> None:
     """Supports given or taken back, counted like comments (the "support" policy row)."""
-    _count(sessions, "support", credential_and_address(request))
+    count_attempt(sessions, "support", credential_and_address(request))
 
 
 def limit_flagging(request: Request, sessions: SideSessions) -> None:
     """Reports of comments, counted like comments (the "flag" policy row)."""
-    _count(sessions, "flag", credential_and_address(request))
+    count_attempt(sessions, "flag", credential_and_address(request))
 
 
 def _refused_on_the_loop(action: str, limit: Callable[[Request, Callable[[], Session]], None]
@@ -120,7 +122,7 @@ def _refused_on_the_loop(action: str, limit: Callable[[Request, Callable[[], Ses
 def limit_subscribing(request: Request, sessions: SideSessions,
                       email: Annotated[str | None, Depends(_submitted_email)]) -> None:
     """Alert subscriptions per address subscribed and per network address."""
-    _count(sessions, "alert_subscribe", Subject(account=email, address=_address(request)))
+    count_attempt(sessions, "alert_subscribe", Subject(account=email, address=_address(request)))
 
 
 AccountEmailLimit = Depends(limit_account_email)

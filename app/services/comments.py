@@ -181,33 +181,36 @@ class Accepted:
     files: list[attachments_service.CheckedUpload]
 
 
-def check_submission(
-    *,
-    session: Session,
-    author: User,
-    draft: Draft,
-    found: Round | None,
-    body: str,
-    clause_key: str | None = None,
-    proposed_wording: str | None = None,
-    on_behalf_of: str | None = None,
-    quote: str | None = None,
-    attachments: Sequence[attachments_service.Upload] = (),
-) -> Accepted:
+@dataclass(frozen=True)
+class CommentFields:
+    """What a citizen writes in a comment, as submitted (not yet checked or trimmed)."""
+
+    body: str
+    clause_key: str | None = None
+    proposed_wording: str | None = None
+    on_behalf_of: str | None = None
+    quote: str | None = None
+
+
+def check_submission(*, session: Session, author: User, draft: Draft, found: Round | None,
+                     fields: CommentFields,
+                     attachments: Sequence[attachments_service.Upload] = ()) -> Accepted:
     """Every check of a comment, in order, given the round ``find_rounds`` found for its draft
     and key (the session is read only to check a quote)."""
     require_verified_citizen(author,
                              "Only citizens' accounts can comment; officials answer comments.")
-    body_text = _clean(body, MAX_BODY_CHARS, "The comment is too long ({n} characters at most).")
+    body_text = _clean(fields.body, MAX_BODY_CHARS,
+                       "The comment is too long ({n} characters at most).")
     if body_text is None:
         raise InvalidInput("The comment is empty.")
-    wording = _clean(proposed_wording, MAX_BODY_CHARS,
+    wording = _clean(fields.proposed_wording, MAX_BODY_CHARS,
                      "The proposed wording is too long ({n} characters at most).")
-    behalf = _clean(on_behalf_of, MAX_ON_BEHALF_CHARS,
+    behalf = _clean(fields.on_behalf_of, MAX_ON_BEHALF_CHARS,
                     "The organisation name is too long ({n} characters at most).")
-    quoted = _clean(quote, MAX_QUOTE_CHARS, "The quote is too long ({n} characters at most).")
+    quoted = _clean(fields.quote, MAX_QUOTE_CHARS,
+                    "The quote is too long ({n} characters at most).")
     files = attachments_service.check(attachments)
-    clause_key = submission_key(clause_key)
+    clause_key = submission_key(fields.clause_key)
     consultation = None if found is None else found.consultation
     if not accepts_comments(consultation, draft.outcome, clock.now()):
         raise ConsultationClosed()
@@ -243,12 +246,12 @@ def submit_comment(
     attachments: Sequence[attachments_service.Upload] = (),
 ) -> Comment:
     """Accept a comment on the draft or one clause while the period is open; give a receipt."""
+    fields = CommentFields(body=body, clause_key=clause_key, proposed_wording=proposed_wording,
+                           on_behalf_of=on_behalf_of, quote=quote)
     key = submission_key(clause_key)
     found = find_rounds(session=session, wanted={(draft.id, key)}).get((draft.id, key))
-    accepted = check_submission(
-        session=session, author=author, draft=draft, found=found, body=body,
-        clause_key=clause_key, proposed_wording=proposed_wording, on_behalf_of=on_behalf_of,
-        quote=quote, attachments=attachments)
+    accepted = check_submission(session=session, author=author, draft=draft, found=found,
+                                fields=fields, attachments=attachments)
     [comment] = write_accepted(session=session, accepted=[accepted])
     # Last, so that nothing after the files are written can fail and leave them behind.
     attachments_service.store(session=session, comment=comment, uploads=accepted.files)

@@ -199,13 +199,6 @@ class _Indexed:
     keys: list[str]
 
 
-def assign_group(*, session: Session, comment: Comment) -> int | None:
-    """Index the just-inserted ``comment`` and put it in the group of its twins, if any (the
-    group's id is returned)."""
-    assign_groups(session=session, comments=[comment])
-    return comment.group_id
-
-
 def assign_groups(*, session: Session, comments: list[Comment]) -> None:
     """Index the just-inserted ``comments`` and put each, in order, in the group of its twins:
     those the index finds, and the comments before it in ``comments`` (a batch of a surge,
@@ -226,8 +219,21 @@ def assign_groups(*, session: Session, comments: list[Comment]) -> None:
         {"comment_id": item.comment.id, "band": band, "bucket": key,
          "consultation_id": item.comment.consultation_id}
         for item in indexed for band, key in enumerate(item.keys)])
-    # The earlier comments of the batch sharing a bucket, as many as the index would give.
-    earlier: list[list[Comment]] = []
+    twins_of = _twins(session, indexed, found, _batch_mates(indexed))
+    stored = {comment_id for twins in twins_of for comment_id, mate in twins if mate is None}
+    locked = {c.id: c for c in _locked(session, stored)} if stored else {}
+    for item, twins in zip(indexed, twins_of, strict=True):
+        ordered = [mate or locked[comment_id] for comment_id, mate in twins
+                   if mate is not None or comment_id in locked]
+        if ordered:
+            _join(session, item.comment, ordered)
+    session.flush()
+
+
+def _batch_mates(indexed: list[_Indexed]) -> list[list[Comment]]:
+    """For each comment, the earlier comments of the batch sharing a bucket with it, as many
+    as the index would give."""
+    earlier = []
     by_bucket: dict[tuple[int, int, str], list[Comment]] = {}
     for item in indexed:
         mates: dict[int, Comment] = {}
@@ -236,60 +242,60 @@ def assign_groups(*, session: Session, comments: list[Comment]) -> None:
             mates.update((c.id, c) for c in shared[:PER_BUCKET])
             shared.append(item.comment)
         earlier.append(list(mates.values()))
-    # The candidates' texts, without making mapped objects of them: in a campaign most share
-    # a bucket without being twins, and each candidate comes up for many comments of a batch.
+    return earlier
+
+
+def _twins(session: Session, indexed: list[_Indexed], found: list[set[int]],
+           mates: list[list[Comment]]) -> list[list[tuple[int, Comment | None]]]:
+    """For each comment, its twins, most similar first: (id, None) for one in the index,
+    (id, the comment) for a batch mate.  The candidates' texts are read without making mapped
+    objects of them: in a campaign most share a bucket without being twins, and each comes up
+    for many comments of a batch (each is normalised once)."""
     stored_ids = set().union(*found)
-    texts = {row.id: row for row in session.connection().execute(
-        _CANDIDATE_TEXTS, {"ids": sorted(stored_ids)})} if stored_ids else {}
+    texts = {row.id: (row.clause_key, row.body, row.proposed_wording)
+             for row in session.connection().execute(
+                 _CANDIDATE_TEXTS, {"ids": sorted(stored_ids)})} if stored_ids else {}
+    texts.update((c.id, (c.clause_key, c.body, c.proposed_wording))
+                 for batch in mates for c in batch)
     compared: dict[int, tuple[str, frozenset[str]]] = {}
-
-    def score(item: _Indexed, key: int, body: str, wording: str | None) -> float:
-        if key not in compared:
-            other = normalise(comment_text(body, wording))
-            compared[key] = (other, shingles(other))
-        other, theirs = compared[key]
-        return 1.0 if other == item.normal else jaccard(item.own, theirs)
-
-    twins_of: list[list[tuple[float, int, Comment | None]]] = []  # (score, id, batch mate)
-    for item, ids, mates in zip(indexed, found, earlier, strict=True):
-        twins: list[tuple[float, int, Comment | None]] = []
-        for comment_id in sorted(ids):
-            row = texts.get(comment_id)
+    twins_of = []
+    for item, ids, batch in zip(indexed, found, mates, strict=True):
+        candidates = [(i, None) for i in sorted(ids) if i in texts]
+        candidates += [(c.id, c) for c in batch]
+        twins = []
+        for comment_id, mate in candidates:
+            clause_key, body, wording = texts[comment_id]
             # A bucket is per clause, yet two clauses' buckets may collide: the clause is
             # checked too.
-            if row is not None and row.clause_key == item.comment.clause_key:
-                similarity = score(item, comment_id, row.body, row.proposed_wording)
-                if similarity >= THRESHOLD:
-                    twins.append((similarity, comment_id, None))
-        for mate in mates:
-            if mate.clause_key == item.comment.clause_key:
-                similarity = score(item, mate.id, mate.body, mate.proposed_wording)
-                if similarity >= THRESHOLD:
-                    twins.append((similarity, mate.id, mate))
+            if clause_key != item.comment.clause_key:
+                continue
+            if comment_id not in compared:
+                other = normalise(comment_text(body, wording))
+                compared[comment_id] = (other, shingles(other))
+            other, theirs = compared[comment_id]
+            score = 1.0 if other == item.normal else jaccard(item.own, theirs)
+            if score >= THRESHOLD:
+                twins.append((score, comment_id, mate))
         twins.sort(key=lambda twin: (-twin[0], twin[1]))
-        twins_of.append(twins)
-    stored_twins = {comment_id for twins in twins_of for _s, comment_id, mate in twins
-                    if mate is None}
-    locked = {c.id: c for c in _locked(session, stored_twins)} if stored_twins else {}
-    for item, twins in zip(indexed, twins_of, strict=True):
-        ordered = [mate if mate is not None else locked[comment_id]
-                   for _s, comment_id, mate in twins if mate is not None or comment_id in locked]
-        if not ordered:
-            continue
-        group_id = next((c.group_id for c in ordered if c.group_id is not None), None)
-        if group_id is None:
-            # The oldest twin stands for the new group: its text came first.
-            first = min(ordered, key=lambda c: (c.created_at, c.id))
-            group = CommentGroup(consultation_id=item.comment.consultation_id,
-                                 representative_id=first.id, created_at=clock.now())
-            session.add(group)
-            session.flush()
-            group_id = group.id
-        item.comment.group_id = group_id
-        for twin in ordered:
-            if twin.group_id is None:
-                twin.group_id = group_id
-    session.flush()
+        twins_of.append([(comment_id, mate) for _score, comment_id, mate in twins])
+    return twins_of
+
+
+def _join(session: Session, comment: Comment, twins: list[Comment]) -> None:
+    """Put ``comment`` and its twins without a group in the group of the first twin that has
+    one, or in a new group that the oldest twin stands for (its text came first)."""
+    group_id = next((c.group_id for c in twins if c.group_id is not None), None)
+    if group_id is None:
+        first = min(twins, key=lambda c: (c.created_at, c.id))
+        group = CommentGroup(consultation_id=comment.consultation_id,
+                             representative_id=first.id, created_at=clock.now())
+        session.add(group)
+        session.flush()
+        group_id = group.id
+    comment.group_id = group_id
+    for twin in twins:
+        if twin.group_id is None:
+            twin.group_id = group_id
 
 
 _CANDIDATE_TEXTS = select(Comment.id, Comment.clause_key, Comment.body,

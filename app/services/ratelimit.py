@@ -15,6 +15,8 @@ import hashlib
 import math
 import threading
 import time
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import TextClause, delete, text
@@ -128,7 +130,7 @@ def _upsert(n: int) -> TextClause:
     return statement
 
 
-def _hits(session: Session, added: dict[str, int], window_start: int) -> dict[str, int]:
+def _hits(session: Session, added: Mapping[str, int], window_start: int) -> dict[str, int]:
     """Add hits to counters in one statement; the counts after it."""
     connection = session.connection()  # Core on the connection: every request counts here
     # Sorted: two transactions upserting the same rows take their locks in the same order.
@@ -158,23 +160,22 @@ def check_many(*, session: Session, action: str,
     its attempts are counted one after the other.  A subject refused a moment ago is refused
     again without being counted."""
     outcomes: list[RateLimited | None] = [None] * len(subjects)
-    counted: list[tuple[int, dict[str, int]]] = []  # (position, key -> limit)
-    policy: Policy | None = None
-    window_start = window_end = retry_after = 0
+    live = []
     for position, subject in enumerate(subjects):
         remembered = remembered_refusal(action, subject)
         if remembered is not None:
             outcomes[position] = RateLimited(retry_after=remembered)
-            continue
-        if not counted:  # the policy and the window, once
-            policy = _policy(session, action)
-            if policy is None:
-                return outcomes
-            now = clock.now().timestamp()
-            window_start = int(now // policy.window_seconds) * policy.window_seconds
-            window_end = window_start + policy.window_seconds
-            retry_after = max(1, math.ceil(window_end - now))
-        assert policy is not None
+        else:
+            live.append((position, subject))
+    policy = _policy(session, action) if live else None
+    if policy is None:
+        return outcomes
+    now = clock.now().timestamp()
+    window_start = int(now // policy.window_seconds) * policy.window_seconds
+    window_end = window_start + policy.window_seconds
+    retry_after = max(1, math.ceil(window_end - now))
+    counted: list[tuple[int, dict[str, int]]] = []  # (position, key -> limit)
+    for position, subject in live:
         limits = {_key(action, kind, value): limit
                   for kind, value, limit in (("acct", subject.account, policy.per_account),
                                              ("addr", subject.address, policy.per_address))
@@ -183,10 +184,7 @@ def check_many(*, session: Session, action: str,
             counted.append((position, limits))
     if not counted:
         return outcomes
-    added: dict[str, int] = {}
-    for _position, limits in counted:
-        for key in limits:
-            added[key] = added.get(key, 0) + 1
+    added = Counter(key for _position, limits in counted for key in limits)
     totals = _hits(session, added, window_start)
     # The count each attempt saw: the total less the attempts after it in this batch.
     seen = {key: totals[key] - hits for key, hits in added.items()}
