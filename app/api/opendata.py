@@ -49,16 +49,25 @@ def list_datasets() -> list[DatasetRead]:
             for d in opendata_service.DATASETS.values()]
 
 
-def _download(sessions: Callable[[], Session], name: str, fmt: str) -> StreamingResponse:
-    dataset = opendata_service.get_dataset(name, fmt)
-
+def streamed(sessions: Callable[[], Session], write: Callable[[Session], Iterator[bytes]],
+             media_type: str, headers: dict[str, str]) -> StreamingResponse:
+    """A download written as it is sent, read in a session of its own (``ExportSessions``):
+    the request's session is closed once the route returns."""
     def body() -> Iterator[bytes]:
         with sessions() as session:
-            yield from opendata_service.stream(session=session, dataset=dataset, fmt=fmt)
+            yield from write(session)
 
-    return StreamingResponse(body(), media_type=opendata_service.FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="talkuu-{dataset.name}.{fmt}"',
-        "Cache-Control": "public, max-age=300"})
+    return StreamingResponse(body(), media_type=media_type, headers=headers)
+
+
+def _download(sessions: Callable[[], Session], name: str, fmt: str) -> StreamingResponse:
+    dataset = opendata_service.get_dataset(name, fmt)
+    return streamed(
+        sessions, lambda session: opendata_service.stream(session=session, dataset=dataset,
+                                                          fmt=fmt),
+        opendata_service.FORMATS[fmt], {
+            "Content-Disposition": f'attachment; filename="talkuu-{dataset.name}.{fmt}"',
+            "Cache-Control": "public, max-age=300"})
 
 
 @router.get("/{dataset}.csv", response_class=StreamingResponse)

@@ -1,13 +1,11 @@
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
 from app.api.deps import DraftDep, DrafterOfDraft
-from app.api.opendata import ExportSessions
+from app.api.opendata import ExportSessions, streamed
 from app.db import DbSession
-from app.errors import SummaryTooLargeForPdf
 from app.models import Consultation
 from app.schemas.answer import SummaryCorrection
 from app.schemas.summary import SummaryComment, SummaryRead, SummaryRevisionRead, SummaryStats
@@ -81,11 +79,10 @@ def _document(draft: DraftDep, session: DbSession, revision: int | None,
                                          language=lang)
 
 
-def _attachment(content: bytes | str, media_type: str, draft_id: int,
-                document: export_service.SummaryDocument, extension: str) -> Response:
-    name = f"summary-{draft_id}-r{document.revision}-{document.language}.{extension}"
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+def _file_name(draft_id: int, revision: int, language: str, extension: str) -> dict[str, str]:
+    """The Content-Disposition header of a file of the summary."""
+    name = f"summary-{draft_id}-r{revision}-{language}.{extension}"
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
 @router.get("/drafts/{draft_id}/summary.csv", response_class=StreamingResponse)
@@ -95,15 +92,10 @@ def get_summary_csv(draft: DraftDep, session: DbSession, sessions: ExportSession
     starts at once and takes no more memory than one of ten."""
     summary, _revisions = summaries_service.find_revision(session=session, draft=draft,
                                                           revision=revision)
-
-    def body() -> Iterator[bytes]:
-        # A session of its own: the request's is closed once this function returns.
-        with sessions() as own:
-            yield from export_service.stream_csv(session=own, summary=summary, language=lang)
-
-    name = f"summary-{draft.id}-r{summary.revision}-{lang}.csv"
-    return StreamingResponse(body(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return streamed(
+        sessions, lambda own: export_service.stream_csv(session=own, summary=summary,
+                                                        language=lang),
+        "text/csv; charset=utf-8", _file_name(draft.id, summary.revision, lang, "csv"))
 
 
 @router.get("/drafts/{draft_id}/summary.docx", response_class=StreamingResponse)
@@ -116,18 +108,11 @@ def get_summary_docx(draft: DraftDep, session: DbSession, sessions: ExportSessio
                                                           revision=revision)
     document = export_service.document_header(session=session, draft=draft, summary=summary,
                                               language=lang)
-
-    def body() -> Iterator[bytes]:
-        # A session of its own: the request's is closed once this function returns.
-        with sessions() as own:
-            yield from export_service.stream_docx(session=own, document=document,
-                                                  summary=summary)
-
-    name = f"summary-{draft.id}-r{summary.revision}-{lang}.docx"
-    return StreamingResponse(
-        body(), media_type=("application/vnd.openxmlformats-officedocument"
-                            ".wordprocessingml.document"),
-        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return streamed(
+        sessions, lambda own: export_service.stream_docx(session=own, document=document,
+                                                         summary=summary),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _file_name(draft.id, summary.revision, lang, "docx"))
 
 
 @router.get("/drafts/{draft_id}/summary.pdf", response_class=Response)
@@ -137,9 +122,7 @@ def get_summary_pdf(draft: DraftDep, session: DbSession, revision: RevisionParam
     most ``PDF_MAX_ROWS`` comments (422 beyond: the .docx and the CSV hold any number)."""
     summary, _revisions = summaries_service.find_revision(session=session, draft=draft,
                                                           revision=revision)
-    rows = export_service.count_rows(session=session, summary=summary)
-    if rows > export_service.PDF_MAX_ROWS:
-        raise SummaryTooLargeForPdf(n=rows, limit=export_service.PDF_MAX_ROWS)
+    export_service.check_pdf_size(session=session, summary=summary)
     document = _document(draft, session, revision, lang)
-    return _attachment(export_service.summary_pdf(document), "application/pdf", draft.id,
-                       document, "pdf")
+    return Response(export_service.summary_pdf(document), media_type="application/pdf",
+                    headers=_file_name(draft.id, document.revision, lang, "pdf"))

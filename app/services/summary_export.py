@@ -18,6 +18,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.errors import SummaryTooLargeForPdf
 from app.i18n import gettext_, pick, translations, use_language
 from app.models import (
     Clause, Comment, Consultation, Decision, Draft, FeedbackSummary, SummaryEntry,
@@ -343,8 +344,6 @@ def docx_chunks(document: SummaryDocument,
             marker = xml.index(_ROWS_HERE)
             row_start = xml.rindex("<w:tr>", 0, marker)
             row_end = xml.index("</w:tr>", marker) + len("</w:tr>")
-            cell = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr><w:p><w:r>'
-                    for width in widths]
             streamed = zipfile.ZipInfo("word/document.xml", info.date_time)
             streamed.compress_type = zipfile.ZIP_DEFLATED  # a ZipInfo's own default: stored
             with target.open(streamed, "w") as member:
@@ -353,14 +352,20 @@ def docx_chunks(document: SummaryDocument,
                     # Each batch in the language itself: a streamed response takes each
                     # chunk in a new copy of the context, where a language set before is gone.
                     with use_language(document.language):
-                        member.write("".join(
-                            "<w:tr>" + "".join(f"{start}{_run(text)}</w:r></w:p></w:tc>"
-                                               for start, text in zip(cell, _cells(row),
-                                                                      strict=True)) + "</w:tr>"
-                            for row in rows).encode("utf-8"))
+                        member.write(_rows_xml(rows, widths).encode("utf-8"))
                     yield sink.take()
                 member.write(xml[row_end:].encode("utf-8"))
     yield sink.take()
+
+
+def _rows_xml(rows: list[ExportRow], widths: list[str]) -> str:
+    """Table rows as python-docx writes them (``add_row``, then ``cell.text`` of each cell)."""
+    starts = [f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr><w:p><w:r>'
+              for width in widths]
+    return "".join(
+        "<w:tr>" + "".join(f"{start}{_run(text)}</w:r></w:p></w:tc>"
+                           for start, text in zip(starts, _cells(row), strict=True)) + "</w:tr>"
+        for row in rows)
 
 
 def stream_docx(*, session: Session, document: SummaryDocument, summary: FeedbackSummary,
@@ -376,11 +381,13 @@ def stream_docx(*, session: Session, document: SummaryDocument, summary: Feedbac
 PDF_MAX_ROWS = 3_000
 
 
-def count_rows(*, session: Session, summary: FeedbackSummary) -> int:
-    """How many comments ``summary`` answers: the rows of its files."""
-    return session.scalar(select(func.count()).select_from(Comment)
+def check_pdf_size(*, session: Session, summary: FeedbackSummary) -> None:
+    """SummaryTooLargeForPdf when ``summary`` answers more than ``PDF_MAX_ROWS`` comments."""
+    rows = session.scalar(select(func.count()).select_from(Comment)
                           .join(SummaryEntry, SummaryEntry.comment_id == Comment.id)
                           .where(*answered_in(summary))) or 0
+    if rows > PDF_MAX_ROWS:
+        raise SummaryTooLargeForPdf(n=rows, limit=PDF_MAX_ROWS)
 
 
 # Column widths of the table in millimetres, on landscape A4 with 12 mm margins (273 mm).
