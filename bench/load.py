@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,13 +268,54 @@ async def closed_loop(base: str, path: str, clients: int, seconds: float,
     return result
 
 
+def _bot(base: str, path: str, token: str, submissions: int,
+         seconds: float) -> tuple[Run, float]:
+    """The bot: ``submissions`` comments over 32 connections, spread evenly over ``seconds``
+    (0: each connection sends its next as soon as the last is answered).  Run in a process of
+    its own (``bot_burst``)."""
+    try:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
+    run = Run()
+    headers = {**_headers(token, "10.9.9.9"), "Content-Type": "application/json"}
+
+    async def burst() -> None:
+        left = iter(range(submissions))
+        begun = time.perf_counter()
+
+        async def connection() -> None:
+            own = Connection(*_address(base))
+            for n in left:
+                if seconds:
+                    await asyncio.sleep(begun + n * seconds / submissions - time.perf_counter())
+                started = time.perf_counter()
+                status, _body = await own.request("POST", path, headers, _json({
+                    "body": f"Кампания {n}"}))
+                run.add(status, time.perf_counter() - started)
+            await own.close()
+        await asyncio.gather(*(connection() for _ in range(32)))
+
+    started = time.perf_counter()
+    asyncio.run(burst())
+    run.elapsed = time.perf_counter() - started
+    return run, started
+
+
 async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm: float,
-                    submissions: int, every: float) -> tuple[Run, Run, Run]:
+                    submissions: int, every: float, seconds: float) -> tuple[Run, Run, Run]:
     """Normal users comment every ``every`` seconds; after ``calm`` seconds one account and
-    address sends ``submissions`` comments over 32 connections.  Returns (calm, during, bot).
-    The first 2 s of calm are not counted (each process's first requests of a kind)."""
+    address sends ``submissions`` comments over 32 connections (in ``seconds``, or 0: as fast
+    as they are answered).  Returns (calm, during, bot).
+    The first 2 s of calm are not counted (each process's first requests of a kind).
+
+    The bot runs in a process of its own, as a bot is not the users' browser: on one event
+    loop with the users, its thousands of answers a second delayed the reading of theirs, and
+    the users' latencies measured the load generator as much as the servers."""
     path = f"/api/v1/drafts/{draft_id}/comments"
-    calm_run, burst_run, bot_run = Run(), Run(), Run()
+    calm_run, burst_run = Run(), Run()
     phase = {"burst": False, "done": False}
 
     async def user(n: int) -> None:
@@ -293,26 +336,22 @@ async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm:
             await asyncio.sleep(max(0.0, every - took))
         await connection.close()
 
-    async def bot_loop() -> None:
-        await asyncio.sleep(calm)
-        phase["burst"] = True
-        left = iter(range(submissions))
-        headers = {**_headers(bot, "10.9.9.9"), "Content-Type": "application/json"}
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        await loop.run_in_executor(pool, time.sleep, 0)  # the process started before the calm
 
-        async def connection() -> None:
-            own = Connection(*_address(base))
-            for n in left:
-                started = time.perf_counter()
-                status, _body = await own.request("POST", path, headers, _json({
-                    "body": f"Кампания {n}"}))
-                bot_run.add(status, time.perf_counter() - started)
-            await own.close()
-        started = time.perf_counter()
-        await asyncio.gather(*(connection() for _ in range(32)))
-        bot_run.elapsed = time.perf_counter() - started
-        phase["done"] = True
+        async def bot_loop() -> Run:
+            await asyncio.sleep(calm)
+            phase["burst"] = True
+            try:
+                run, _started = await loop.run_in_executor(pool, _bot, base, path, bot,
+                                                           submissions, seconds)
+            finally:
+                phase["done"] = True
+            return run
 
-    await asyncio.gather(bot_loop(), *(user(n) for n in range(len(normal))))
+        bot_run, *_users = await asyncio.gather(bot_loop(),
+                                                *(user(n) for n in range(len(normal))))
     return calm_run, burst_run, bot_run
 
 
@@ -328,6 +367,12 @@ def main() -> None:
     parser.add_argument("--levels", default="8,32,64")
     parser.add_argument("--skip", default="", help="scenarios to leave out, e.g. 2,3")
     parser.add_argument("--bot", type=int, default=10_000)
+    parser.add_argument("--through-nginx", action="store_true",
+                        help="run scenario 3 again through nginx with docs/deploy.md's limit "
+                             "(bench/nginx.conf)")
+    parser.add_argument("--bot-seconds", type=float, default=4.0,
+                        help="scenario 3 is run twice: the bot as fast as it is answered, and "
+                             "its submissions spread evenly over this many seconds")
     parser.add_argument("--every", type=float, default=1.0,
                         help="seconds between a normal user's comments in scenario 3")
     args = parser.parse_args()
@@ -349,7 +394,9 @@ def main() -> None:
         bare = [PYTHON, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port),
                 "--workers", "2"]
         path = f"/api/v1/drafts/{draft_id}/comments"
-        with process(serve, url, app_port) as base, process(bare, url, bare_port) as bare_base:
+        with ExitStack() as stack:
+            base = stack.enter_context(process(serve, url, app_port))
+            bare_base = stack.enter_context(process(bare, url, bare_port))
             print("\n| run | accepted | p50 | p99 | requests | other statuses |\n|---|---|---|---|---|---|")
             receipts: list[str] = []
             if "1" not in skip:
@@ -387,16 +434,30 @@ def main() -> None:
                         print(row(f"2. {name} ({crowd.nbytes / 1e6:.2f} MB), 64 clients, "
                                   f"{when}", crowd, 200))
             if "3" not in skip:
-                comment_limit(url, 30)
-                calm, during, bot = asyncio.run(bot_burst(
-                    base, draft_id, tokens[-1], tokens[max(levels):max(levels) + normal_users],
-                    calm=8.0, submissions=args.bot, every=args.every))
-                print(row("3. normal users, calm", calm))
-                print(row("3. normal users, during the burst", during))
-                print(row(f"3. bot, {args.bot:,} in {bot.elapsed:.1f} s", bot, 429))
-                print(f"| 3. normal users' p99, burst / calm | "
-                      f"{during.pct(0.99) / max(calm.pct(0.99), 1e-9):.2f} | | | | |")
+                ways = [("", base, 0.0), ("", base, args.bot_seconds)]
+                if args.through_nginx:
+                    from tests.servers import nginx_binary, nginx_in_front
 
+                    binary = nginx_binary()
+                    if binary is None:
+                        raise SystemExit("--through-nginx needs nginx "
+                                         "(Debian: apt-get install -y nginx-light)")
+                    front = stack.enter_context(nginx_in_front(base, binary))
+                    ways += [(" through nginx", front, 0.0),
+                             (" through nginx", front, args.bot_seconds)]
+                for way, front, seconds in ways:
+                    if seconds:
+                        way += f", bot paced over {seconds:g} s"
+                    comment_limit(url, 30)
+                    calm, during, bot = asyncio.run(bot_burst(
+                        front, draft_id, tokens[-1],
+                        tokens[max(levels):max(levels) + normal_users],
+                        calm=8.0, submissions=args.bot, every=args.every, seconds=seconds))
+                    print(row(f"3{way}. normal users, calm", calm))
+                    print(row(f"3{way}. normal users, during the burst", during))
+                    print(row(f"3{way}. bot, {args.bot:,} in {bot.elapsed:.1f} s", bot, 429))
+                    print(f"| 3{way}. normal users' p99, burst / calm | "
+                          f"{during.pct(0.99) / max(calm.pct(0.99), 1e-9):.2f} | | | | |")
 
 if __name__ == "__main__":
     main()

@@ -122,6 +122,48 @@ def serving(url: str, *extra: str, env_extra: dict[str, str] | None = None) -> I
         server.close()
 
 
+NGINX_CONFIG = ROOT / "bench" / "nginx.conf"
+
+
+def nginx_binary() -> str | None:
+    """nginx from PATH or Debian's place, if installed."""
+    import shutil
+
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return found if Path(found).exists() else None
+
+
+@contextmanager
+def nginx_in_front(app_base: str, binary: str) -> Iterator[str]:
+    """nginx with bench/nginx.conf (docs/deploy.md's limits) in front of ``app_base``, on a
+    free port until the block ends; yields its base URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="talkuu-nginx-") as folder:
+        config = NGINX_CONFIG.read_text(encoding="utf-8")
+        for name, value in (("{dir}", folder), ("{port}", str(port)),
+                            ("{app_port}", app_base.rsplit(":", 1)[1])):
+            config = config.replace(name, value)
+        (Path(folder) / "nginx.conf").write_text(config, encoding="utf-8")
+        child = subprocess.Popen([binary, "-p", folder, "-c", f"{folder}/nginx.conf"])
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    httpx.get(f"{base}/openapi.json", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or child.poll() is not None:
+                        log = Path(folder, "error.log")
+                        raise RuntimeError("nginx did not start: " + (
+                            log.read_text() if log.exists() else "no log")) from None
+                    time.sleep(0.2)
+            yield base
+        finally:
+            child.terminate()
+            child.wait(timeout=10)
+
+
 T = TypeVar("T")
 
 
