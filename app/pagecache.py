@@ -25,6 +25,16 @@ Only requests without a session cookie and without a bearer token are served fro
 nothing per user is in a cached rendering (one carrying the visitor's CSRF token is served but
 not kept: ``_store``).
 
+One exception, for a crowd: while one request renders a page again after a change, the
+others asking for that same page meanwhile get the rendering it replaces (``stale_while``)
+instead of queueing behind it; so a page is at most one rendering's time (a fraction of a
+second) behind the last change, and only for the anonymous readers who arrive during that
+rendering.  They could not tell it from having arrived a moment earlier; whoever made the
+change is signed in and never served from here.  Without it, every comment on a draft that a
+crowd is reading stopped the whole crowd of each process for a rendering (bench/load.py,
+scenario 2 "while comments come in").  The clock still applies: a rendering past its
+``valid_until`` is never served (a closed period never shows its form).
+
 The cache is per process (shared nothing: each server process renders once per change), kept
 on the application object, bounded in bytes with least-recently-used eviction. A rendering is
 kept both as it is and gzip-compressed; each client gets the form it accepts, with an ETag for
@@ -32,13 +42,14 @@ kept both as it is and gzip-compressed; each client gets the form it accepts, wi
 but must ask again, because any comment may change it.
 """
 
+import contextlib
 import gzip
 import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -115,6 +126,7 @@ class PageCache:
         self._lock = threading.Lock()
         # One rendering of a page at a time: the crowd waits for it instead of repeating it.
         self._render_locks = [threading.Lock() for _ in range(RENDER_LOCKS)]
+        self._rendering: dict[Key, int] = {}  # key -> requests rendering it now
 
     def get(self, key: Key) -> Entry | None:
         with self._lock:
@@ -138,6 +150,24 @@ class PageCache:
 
     def render_lock(self, key: Key) -> threading.Lock:
         return self._render_locks[hash(key) % RENDER_LOCKS]
+
+    @contextlib.contextmanager
+    def rendering(self, key: Key) -> Iterator[None]:
+        """Mark ``key`` as being rendered while the block runs (``being_rendered``)."""
+        with self._lock:
+            self._rendering[key] = self._rendering.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._rendering.pop(key) - 1
+                if left:
+                    self._rendering[key] = left
+
+    def being_rendered(self, key: Key) -> bool:
+        """Whether a request is rendering this very page now (not only another page that
+        shares its lock)."""
+        return key in self._rendering
 
     def clear(self) -> None:
         with self._lock:
@@ -247,7 +277,8 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
             and untouched(entry.stamp, stamp)):
         entry = replace(entry, stamp=stamp)
         cache.put(key, entry)
-    if entry is not None and entry.holds(stamp, clock.now()):
+    now = clock.now()
+    if entry is not None and entry.holds(stamp, now):
         if not entry.expired(time.monotonic(), cache.ttl):
             return entry
         # Only the TTL ran out: one request renders again, the others keep this one meanwhile.
@@ -258,12 +289,23 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
             return _store(request, cache, key, stamp, render)
         finally:
             lock.release()
+    if entry is not None and stale_while(cache, key, entry, now):
+        return entry
     with cache.render_lock(key):
         entry = cache.get(key)  # another request may have rendered it while this one waited
         if (entry is not None and entry.holds(stamp, clock.now())
                 and not entry.expired(time.monotonic(), cache.ttl)):
             return entry
         return _store(request, cache, key, stamp, render)
+
+
+def stale_while(cache: PageCache, key: Key, entry: Entry, now: datetime) -> bool:
+    """Whether ``entry``, older than the last change, may be served because this very page is
+    being rendered again right now (the module's docstring says why); never outside the clock
+    span it shows, nor past the TTL."""
+    return (cache.being_rendered(key) and entry.rendered_at <= now
+            and (entry.valid_until is None or now < entry.valid_until)
+            and not entry.expired(time.monotonic(), cache.ttl))
 
 
 def lookup_draft(request: Request, *, session: Session, draft_id: int,
@@ -292,7 +334,8 @@ def _entry(stamp: int, page: Rendered, rendered_at: datetime) -> Entry:
 def _store(request: Request, cache: PageCache, key: Key, stamp: int,
            render: Callable[[], Rendered]) -> Entry:
     rendered_at = clock.now()
-    entry = _entry(stamp, render(), rendered_at)
+    with cache.rendering(key):
+        entry = _entry(stamp, render(), rendered_at)
     if _personal(request, entry.body):
         # A form meant for this browser must never be handed to another: served, not kept.
         log.warning("not cached, it holds the visitor's CSRF token: %s", request.url.path)

@@ -304,6 +304,32 @@ def _bot(base: str, path: str, token: str, submissions: int,
     return run, started
 
 
+async def crowd_reading(base: str, page: str, seconds: float,
+                        changes: tuple[str, list[str], float] | None) -> Run:
+    """64 clients reading ``page``; with ``changes`` (comment path, tokens, per second),
+    comments are posted at that rate meanwhile, each a change of the page."""
+    if changes is None:
+        return await closed_loop(base, page, 64, seconds, post=False)
+    path, tokens, rate = changes
+
+    async def commenter() -> None:
+        connection = Connection(*_address(base))
+        headers = {**_headers(tokens[0], "10.3.0.1"), "Content-Type": "application/json"}
+        begun, n = time.perf_counter(), 0
+        while time.perf_counter() - begun < seconds:
+            n += 1
+            status, body = await connection.request("POST", path, headers, _json({
+                "clause_key": f"art-{n % CLAUSES + 1}", "body": f"Замечание во время чтения {n}"}))
+            if status != 201:
+                raise RuntimeError(f"a comment during the crowd: {status} {body[:200]!r}")
+            await asyncio.sleep(max(0.0, begun + n / rate - time.perf_counter()))
+        await connection.close()
+
+    crowd, _ = await asyncio.gather(closed_loop(base, page, 64, seconds, post=False),
+                                    commenter())
+    return crowd
+
+
 async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm: float,
                     submissions: int, every: float, seconds: float) -> tuple[Run, Run, Run]:
     """Normal users comment every ``every`` seconds; after ``calm`` seconds one account and
@@ -373,6 +399,8 @@ def main() -> None:
     parser.add_argument("--bot-seconds", type=float, default=4.0,
                         help="scenario 3 is run twice: the bot as fast as it is answered, and "
                              "its submissions spread evenly over this many seconds")
+    parser.add_argument("--changes", type=float, default=2.0,
+                        help="comments a second while the crowd of scenario 2 reads, last run")
     parser.add_argument("--every", type=float, default=1.0,
                         help="seconds between a normal user's comments in scenario 3")
     args = parser.parse_args()
@@ -426,13 +454,17 @@ def main() -> None:
                     receipts += asyncio.run(closed_loop(base, path, 32, 3, tokens)).receipts
                 for name, page in (("draft page", f"/drafts/{draft_id}"),
                                    ("Atom feed", f"/drafts/{draft_id}/feed.atom")):
-                    # First as the crowd meets it just after a change (each process renders it
-                    # once while its clients wait), then again at once (nothing changed).
-                    for when in ("cold", "warm"):
-                        crowd = asyncio.run(closed_loop(base, page, 64, args.duration,
-                                                        post=False))
+                    # First as the crowd meets it just after the comments (each process renders
+                    # it for the first time while its clients wait), then again at once (nothing
+                    # changed), then while comments keep coming in (each changes the page).
+                    for when in ("cold", "warm", "changing"):
+                        crowd = asyncio.run(crowd_reading(
+                            base, page, args.duration,
+                            (path, tokens, args.changes) if when == "changing" else None))
+                        label = (f"while {args.changes:g} comments/s come in"
+                                 if when == "changing" else when)
                         print(row(f"2. {name} ({crowd.nbytes / 1e6:.2f} MB), 64 clients, "
-                                  f"{when}", crowd, 200))
+                                  f"{label}", crowd, 200))
             if "3" not in skip:
                 ways = [("", base, 0.0), ("", base, args.bot_seconds)]
                 if args.through_nginx:

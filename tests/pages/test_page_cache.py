@@ -221,3 +221,84 @@ def test_a_draft_that_does_not_exist_is_not_found_and_not_kept(client, make_draf
     assert client.get(f"/drafts/{draft.id + 1000}").status_code == 404
     assert client.get(f"/drafts/{draft.id + 1000}/feed.atom").status_code == 404
     assert client.get("/drafts/0").status_code == 422
+
+
+def _a_change(db) -> None:
+    """Any state change: an audit entry makes the stamp newer (as every write does)."""
+    from app.services import audit as audit_service
+
+    audit_service.record(session=db, actor=None, action="draft.updated", entity_type="draft",
+                         entity_id=1, after={"test": True})
+    db.commit()
+
+
+def test_a_crowd_gets_the_last_rendering_while_that_page_is_rendered_again(app, db):
+    """Issue 9, scenario 2 while comments come in: after a change, one request renders the
+    page again and the others asking for that page meanwhile get the rendering it replaces,
+    instead of waiting; nobody gets it once the new one is made, nor while only another page
+    is being rendered, nor past the clock span it shows."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from starlette.requests import Request
+
+    from app import clock, pagecache
+
+    request = Request({"type": "http", "app": app, "method": "GET", "path": "/drafts/1",
+                       "query_string": b"", "headers": []})
+    cache = pagecache.of_app(request)
+    key = ("test", "/drafts/1")
+    # A page whose renderings do not share a lock with ``key``'s.
+    other = next(k for k in (("test", f"/drafts/{n}") for n in range(2, 500))
+                 if cache.render_lock(k) is not cache.render_lock(key))
+
+    def page(body: str, valid_until=None):
+        return lambda: pagecache.Rendered(body=body.encode(), media_type="text/html",
+                                          valid_until=valid_until)
+
+    def never() -> pagecache.Rendered:
+        raise AssertionError("rendered while a rendering of the same page was going on")
+
+    def slowly(body: str) -> tuple[threading.Event, threading.Event, object]:
+        started, finish = threading.Event(), threading.Event()
+
+        def render() -> pagecache.Rendered:
+            started.set()
+            assert finish.wait(10)
+            return page(body)()
+        return started, finish, render
+
+    assert pagecache.lookup(request, session=db, key=key, render=page("v1")).body == b"v1"
+    assert pagecache.lookup(request, session=db, key=other, render=page("w1")).body == b"w1"
+    _a_change(db)
+    started, finish, render = slowly("v2")
+    with ThreadPoolExecutor(1) as pool:
+        renderer = pool.submit(pagecache.lookup, request, session=db, key=key, render=render)
+        assert started.wait(10)
+        # Meanwhile: the rendering it replaces, at once, without rendering it again.
+        assert pagecache.lookup(request, session=db, key=key, render=never).body == b"v1"
+        # The other page, changed too, is not being rendered: it is, now.
+        assert pagecache.lookup(request, session=db, key=other, render=page("w2")).body == b"w2"
+        finish.set()
+        assert renderer.result(10).body == b"v2"
+    assert pagecache.lookup(request, session=db, key=key, render=never).body == b"v2"
+
+    # Past the clock span it shows, a rendering is never served, even while one is made.
+    span_end = clock.now() + timedelta(minutes=5)
+    cache.clear()
+    pagecache.lookup(request, session=db, key=key, render=page("open", span_end))
+    _a_change(db)
+    clock.set_now(span_end + timedelta(seconds=1))
+    started, finish, render = slowly("closed")
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            renderer = pool.submit(pagecache.lookup, request, session=db, key=key,
+                                   render=render)
+            assert started.wait(10)
+            late = pool.submit(pagecache.lookup, request, session=db, key=key,
+                               render=page("closed, again"))
+            finish.set()
+            assert renderer.result(10).body == b"closed"
+            assert late.result(10).body in (b"closed", b"closed, again")  # never "open"
+    finally:
+        clock.set_now(None)
