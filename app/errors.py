@@ -4,7 +4,10 @@
 user's language when the error is rendered, with ``params`` filled in.
 """
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
+
+from pydantic import ValidationError
 
 from app.i18n import gettext_
 
@@ -38,6 +41,21 @@ class InvalidInput(TalkuuError):
     status_code = 422
     code = "invalid_input"
     message = "The data sent is not valid."
+
+
+class FieldsToCheck(InvalidInput):
+    """Fields that failed validation, named once each, in order, also as a list ("fields")."""
+
+    message = "Please check the fields: {fields}."
+
+    def __init__(self, names: Iterable[str]) -> None:
+        fields = sorted(set(names))
+        super().__init__(fields=", ".join(fields), extra={"fields": fields})
+
+    @classmethod
+    def of(cls, error: ValidationError) -> "FieldsToCheck":
+        """From a model's validation error: the top-level fields it names."""
+        return cls(str(e["loc"][0]) for e in error.errors() if e["loc"])
 
 
 class NotAuthenticated(TalkuuError):

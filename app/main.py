@@ -22,7 +22,7 @@ from app.api import feeds
 from app.config import ROOT
 from app.db import database_unavailable, get_engine
 from app.errors import (
-    DatabaseUnavailable, InvalidInput, NotFound, RateLimited, TalkuuError,
+    DatabaseUnavailable, FieldsToCheck, NotFound, RateLimited, TalkuuError,
 )
 from app.gate import ConcurrencyGate, RefusedAtTheDoor
 from app.i18n import gettext_
@@ -144,12 +144,9 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(request: Request, error: RequestValidationError) -> Response:
-        fields = sorted({".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0])
-                         for e in error.errors()})
-        payload = InvalidInput("Please check the fields: {fields}.",
-                               fields=", ".join(fields)).payload()
-        payload["fields"] = fields
-        return _render(request, 422, payload)
+        return _render(request, 422, FieldsToCheck(
+            ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0])
+            for e in error.errors()).payload())
 
     @app.exception_handler(StarletteHTTPException)
     def _http_error(request: Request, error: StarletteHTTPException) -> Response:

@@ -110,7 +110,7 @@ def test_the_extraction_finds_the_known_kinds_of_message(messages):
     assert "Comment period" in messages  # a template
     assert ("%(num)d comment", "%(num)d comments") in messages  # a plural in a template
     assert "Not found." in messages  # an error class's message
-    assert "Please check the fields: {fields}." in messages  # InvalidInput("...") in main.py
+    assert "Please check the fields: {fields}." in messages  # FieldsToCheck, app/errors.py
     assert "The service is briefly unavailable. Please try again in a minute." in messages
 
 

@@ -41,7 +41,7 @@ from starlette.exceptions import HTTPException
 from app.api import presenters
 from app.api.deps import Credentials, require_user
 from app.api.ratelimits import count_attempt
-from app.errors import DraftNotFound, InvalidInput, RateLimited, TalkuuError
+from app.errors import DraftNotFound, FieldsToCheck, RateLimited, TalkuuError
 from app.models import Draft, User
 from app.schemas.comment import CommentCreate, CommentCreated
 from app.services import attachments as attachments_service
@@ -80,8 +80,7 @@ def payload(data: dict[str, Any]) -> comments_service.CommentFields:
     try:
         fields = CommentCreate.model_validate(data)
     except ValidationError as error:
-        raise InvalidInput("Please check the fields: {fields}.", fields=", ".join(sorted(
-            {str(e["loc"][0]) for e in error.errors() if e["loc"]}))) from None
+        raise FieldsToCheck.of(error) from None
     return comments_service.CommentFields(**fields.model_dump())
 
 

@@ -7,7 +7,7 @@ from app.api import presenters
 from app.api.deps import DraftDep, DrafterOfDraft, require_role
 from app.api.uploads import parse_text_field, read_payload, text_request_body
 from app.db import DbSession
-from app.errors import Forbidden, InvalidInput
+from app.errors import FieldsToCheck, Forbidden, InvalidInput
 from app.models import Draft, DraftStatus, Role, User, Version
 from app.schemas.common import Multilingual
 from app.schemas.draft import (
@@ -73,8 +73,7 @@ def create_draft(
     try:
         data = DraftCreate.model_validate({**payload, "text": parse_text_field(payload.get("text"))})
     except ValidationError as error:
-        raise InvalidInput("Please check the fields: {fields}.", fields=", ".join(
-            str(e["loc"][0]) for e in error.errors() if e["loc"])) from None
+        raise FieldsToCheck.of(error) from None
     organization = organizations_service.get_by_slug(session=session, slug=data.organization)
     if organization.id != user.organization_id:
         raise Forbidden("Drafters publish drafts only for their own state body.")

@@ -153,3 +153,25 @@ def test_a_lone_submission_refused_by_the_database_layer_is_counted(world, db):
     assert [getattr(o, "code", None) for o in outcomes] == ["nul_character"]
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 1
+
+
+def test_fields_to_check_are_named_the_same_way_everywhere(client, world, login):
+    """A comment, a draft and a query parameter that fail validation: each a 422 naming the
+    fields once each, in order, in the caller's language, and as a list."""
+    citizen = {"Authorization": f"Bearer {world['tokens']['citizen']}", "Accept-Language": "en"}
+    comment = client.post(f"/api/v1/drafts/{world['draft_id']}/comments", headers=citizen,
+                          json={"body": 7, "clause_key": ["art-1"], "quote": {"x": 1}})
+    assert comment.status_code == 422
+    assert comment.json()["fields"] == ["body", "clause_key", "quote"]
+    assert comment.json()["detail"] == "Please check the fields: body, clause_key, quote."
+    drafter = login(world["users"]["drafter"])
+    draft = client.post("/api/v1/drafts", headers={**drafter, "Accept-Language": "ru"},
+                        json={"organization": "mineconom", "act_type": 5, "title": 5,
+                              "text": {"ru": "Статья 1. Текст"}})
+    assert draft.status_code == 422, draft.text
+    assert draft.json()["fields"] == ["act_type", "title"]
+    assert draft.json()["detail"] == "Проверьте поля: act_type, title."
+    query = client.get("/api/v1/drafts?page=zero&per_page=none")
+    assert query.status_code == 422
+    assert query.json()["fields"] == sorted(query.json()["fields"])
+    assert query.json()["error"] == "invalid_input"
