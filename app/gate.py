@@ -113,7 +113,7 @@ def _batched(scope: Scope) -> bool:
         return False
     content_type = next((value for name, value in scope["headers"] if name == b"content-type"),
                         b"")
-    return not content_type.startswith(b"multipart/form-data")
+    return not comment_intake.is_form(content_type.decode("latin-1"))
 
 
 class RefusedAtTheDoor:

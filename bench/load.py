@@ -32,7 +32,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,11 +42,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.http1 import Connection  # noqa: E402 - after the path is set
+from tests.processes import free_port, stop, wait_until_answering  # noqa: E402
+
 PYTHON = sys.executable
 CLAUSES = 500
 PAGE_COMMENTS = 5_000
@@ -103,12 +102,6 @@ def bench_database():  # noqa: ANN201 - yields a URL
             admin.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def process(command: list[str], url: str, port: int):  # noqa: ANN201 - yields a base URL
     env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development",
@@ -117,22 +110,11 @@ def process(command: list[str], url: str, port: int):  # noqa: ANN201 - yields a
     child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/openapi.json", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or child.poll() is not None:
-                    raise RuntimeError(f"{command} did not start; see {log.name}") from None
-                time.sleep(0.3)
+        wait_until_answering(f"{base}/openapi.json", child, seconds=60,
+                             what=f"{command} (see {log.name})")
         yield base
     finally:
-        child.terminate()
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        stop(child)
         log.close()
         Path(log.name).unlink(missing_ok=True)
 
@@ -269,17 +251,22 @@ async def closed_loop(base: str, path: str, clients: int, seconds: float,
     return result
 
 
-def _bot(base: str, path: str, token: str, submissions: int,
-         seconds: float) -> tuple[Run, float]:
-    """The bot: ``submissions`` comments over 32 connections, spread evenly over ``seconds``
-    (0: each connection sends its next as soon as the last is answered).  Run in a process of
-    its own (``bot_burst``)."""
+def _uvloop() -> None:
+    """uvloop for the event loops of this process (uvicorn[standard] brings it; without it
+    the default loop does)."""
     try:
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     except ImportError:
         pass
+
+
+def _bot(base: str, path: str, token: str, submissions: int, seconds: float) -> Run:
+    """The bot: ``submissions`` comments over 32 connections, spread evenly over ``seconds``
+    (0: each connection sends its next as soon as the last is answered).  Run in a process of
+    its own (``bot_burst``)."""
+    _uvloop()
     run = Run()
     headers = {**_headers(token, "10.9.9.9"), "Content-Type": "application/json"}
 
@@ -303,7 +290,7 @@ def _bot(base: str, path: str, token: str, submissions: int,
     asyncio.run(burst())
     run.elapsed = time.perf_counter() - started
     run.cpu = time.process_time() - cpu
-    return run, started
+    return run
 
 
 async def crowd_reading(base: str, page: str, seconds: float,
@@ -372,8 +359,8 @@ async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm:
             await asyncio.sleep(calm)
             phase["burst"] = True
             try:
-                run, _started = await loop.run_in_executor(pool, _bot, base, path, bot,
-                                                           submissions, seconds)
+                run = await loop.run_in_executor(pool, _bot, base, path, bot, submissions,
+                                                 seconds)
             finally:
                 phase["done"] = True
             return run
@@ -406,12 +393,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=1.0,
                         help="seconds between a normal user's comments in scenario 3")
     args = parser.parse_args()
-    try:
-        import uvloop
-
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    except ImportError:  # uvicorn[standard] brings it; without it the default loop does
-        pass
+    _uvloop()
     levels = [int(n) for n in args.levels.split(",")]
     skip = set(args.skip.split(","))
     normal_users = 48

@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search_bench import QUERIES
 from seeding import body_sql, create_database, drop_database, memory, percentile, vocabulary
+
+from tests.processes import free_port, stop, wait_until_answering
 
 BODIES = [  # slug, Russian name, Kyrgyz name, its usual act types
     ("mineconom", "Министерство экономики и коммерции", "Экономика жана коммерция министрлиги",
@@ -500,12 +501,6 @@ def code_version() -> str:
                                  if dirty else ", app/ as committed")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     base: str
@@ -530,8 +525,6 @@ class Server:
 @contextmanager
 def serve(url: str, workers: int = 2):  # noqa: ANN201 - yields a Server
     """`talkuu serve --workers N` on the bench database, as bench/load.py's ``process``."""
-    import httpx
-
     print(f"(server started on {code_version()})", flush=True)
     port = free_port()
     env = {**os.environ, "TALKUU_DATABASE_URL": url, "TALKUU_ENV": "development",
@@ -542,25 +535,15 @@ def serve(url: str, workers: int = 2):  # noqa: ANN201 - yields a Server
                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/api/v1/organizations", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or child.poll() is not None:
-                    raise RuntimeError(f"the server did not start; see {log.name}") from None
-                time.sleep(0.3)
+        wait_until_answering(f"{base}/api/v1/organizations", child, seconds=60,
+                             what=f"the server (see {log.name})")
         server = Server(base, child)
+        deadline = time.monotonic() + 60
         while len(server.workers()) < workers and time.monotonic() < deadline:
             time.sleep(0.2)
         yield server
     finally:
-        child.terminate()
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        stop(child, 30)
         log.close()
         text = Path(log.name).read_text(errors="replace")
         if "Traceback" in text:

@@ -2,11 +2,9 @@
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +25,7 @@ from app.services import auth as auth_service
 from app.services import consultations as consultations_service
 from app.services import drafts as drafts_service
 from app.services import organizations as organizations_service
+from tests.processes import free_port, stop, wait_until_answering
 
 TALKUU = [sys.executable, "-m", "app.cli"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,12 +62,6 @@ def run(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """``talkuu serve`` as a process of its own (a test may kill -9 it), logging to a file."""
 
@@ -83,28 +76,20 @@ class Server:
         self.process = subprocess.Popen([*TALKUU, "serve", "--port", str(self.port), *extra],
                                         env=env, cwd=ROOT, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{self.base}/api/v1/organizations", timeout=2).raise_for_status()
-                return
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.close()
-                    raise
-                time.sleep(0.2)
+        try:
+            wait_until_answering(f"{self.base}/api/v1/organizations", self.process,
+                                 seconds=30, what=f"talkuu serve (log: {self.log.name})"
+                                 ).raise_for_status()
+        except Exception:
+            self.close()
+            raise
 
     def kill(self) -> None:
         self.process.kill()  # SIGKILL: no shutdown, no rollback, no flushing of anything
         self.process.wait()
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.process, 15)
         self.log.close()
         if os.environ.get("TALKUU_KEEP_SERVER_LOG"):
             print(f"server log: {self.log.name}")
@@ -147,21 +132,15 @@ def nginx_in_front(app_base: str, binary: str) -> Iterator[str]:
         child = subprocess.Popen([binary, "-p", folder, "-c", f"{folder}/nginx.conf"])
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    httpx.get(f"{base}/openapi.json", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or child.poll() is not None:
-                        log = Path(folder, "error.log")
-                        raise RuntimeError("nginx did not start: " + (
-                            log.read_text() if log.exists() else "no log")) from None
-                    time.sleep(0.2)
+            try:
+                wait_until_answering(f"{base}/openapi.json", child, seconds=20, what="nginx")
+            except RuntimeError as error:
+                log = Path(folder, "error.log")
+                raise RuntimeError(f"{error}: " + (
+                    log.read_text() if log.exists() else "no log")) from None
             yield base
         finally:
-            child.terminate()
-            child.wait(timeout=10)
+            stop(child, 10)
 
 
 T = TypeVar("T")

@@ -75,6 +75,12 @@ class Submission:
     subject: Subject  # who is counted by the rate limit
 
 
+def is_form(content_type: str) -> bool:
+    """A submission in a multipart form (which may carry files) is handled alone (``one``);
+    any other body is read as JSON and joins a batch."""
+    return content_type.startswith("multipart/form-data")
+
+
 def payload(data: dict[str, Any]) -> comments_service.CommentFields:
     """The submitted fields, or a 422 naming the ones to check."""
     try:

@@ -63,7 +63,7 @@ def list_comments(draft: DraftDep, session: DbSession, viewer: Viewer,
 
 async def read_comment_request(request: Request) -> tuple[dict[str, Any], FormData | None]:
     """The fields of a JSON body, or of a multipart form (which may also carry ``files``)."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+    if comment_intake.is_form(request.headers.get("content-type", "")):
         try:
             form = await request.form(max_files=MAX_FILE_PARTS)
         except HTTPException as error:

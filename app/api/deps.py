@@ -21,6 +21,12 @@ CSRF_HEADER = "x-csrf-token"
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if the request has one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 @dataclass(frozen=True)
 class Credentials:
     """What a request presents to say who sends it: a bearer token, or a session cookie with
@@ -34,8 +40,7 @@ class Credentials:
 
     @classmethod
     def of(cls, request: Request) -> "Credentials":
-        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        return cls(bearer=credentials.strip() if scheme.lower() == "bearer" else None,
+        return cls(bearer=bearer_token(request),
                    session=request.cookies.get(SESSION_COOKIE),
                    csrf_cookie=request.cookies.get(CSRF_COOKIE),
                    csrf_header=request.headers.get(CSRF_HEADER),
@@ -60,7 +65,6 @@ class Credentials:
             # A cookie rides along on cross-site requests; a script of ours also sends the header.
             raise CsrfFailed()
         return user
-
 
     def resolve(self, session: Session) -> User | None:
         """The viewer these credentials present (``viewer``), their token looked up."""

@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SESSION_COOKIE
+from app.api.deps import SESSION_COOKIE, bearer_token
 from app.db import SideSessions
 from app.errors import RateLimited
 from app.services import ratelimit as ratelimit_service
@@ -25,9 +25,9 @@ def _address(request: Request) -> str | None:
 
 
 def _credential(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "bearer:" + hashlib.sha256(token.strip().encode()).hexdigest()
+    token = bearer_token(request)
+    if token:
+        return "bearer:" + hashlib.sha256(token.encode()).hexdigest()
     cookie = request.cookies.get(SESSION_COOKIE)
     return "session:" + hashlib.sha256(cookie.encode()).hexdigest() if cookie else None
 

@@ -58,11 +58,6 @@ def password_reset(*, session: Session, user: User, token: str) -> None:
                        link=_url(f"/reset-password?token={token}")))
 
 
-def comment_received(*, session: Session, comment: Comment) -> None:
-    """The receipt, by email, for a comment just accepted."""
-    comments_received(session=session, comments=[comment])
-
-
 def comments_received(*, session: Session, comments: list[Comment]) -> None:
     """The receipts, by email, for comments just accepted, queued in one statement (their
     authors and drafts are in the session already)."""

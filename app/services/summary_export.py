@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
