@@ -3,36 +3,72 @@
 A multi-row ``VALUES (...), (...)`` has a text and a parameter count that grow with its rows:
 psycopg then parses it anew on every execution (it caches only statements of at most 50
 parameters and 4 KiB: ~2 ms for a batch of 32 comments) and PostgreSQL plans it anew.  The
-same rows passed as one array per column and expanded by ``unnest`` keep one short text,
+same rows passed as one JSON array and expanded by ``json_to_recordset`` keep one short text,
 parsed once and prepared by the server (issue 9: a batch of comments, app/api/comment_intake.py).
-SQLite has no arrays; its callers keep a multi-row VALUES there.
+One ``json.dumps`` of all the rows is done in C; an array per column (``unnest``), which this
+replaced, had psycopg write each element in Python, quoting and escaping it: twice the CPU for
+a batch's 256 sketches, three times for its audit entries, whose JSON is all quotes.
+SQLite has no ``json_to_recordset``; its callers keep a multi-row VALUES there.
 """
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
 
+from app.db import has_nul
+from app.errors import NulCharacter
 
-def unnest(table: Table, columns: Sequence[str], alias: str = "u") -> str:
-    """``unnest(CAST(:a AS type[]), ...) AS alias(a, ...)``: a FROM item with a row per
-    element of the arrays bound as the parameters named after ``table``'s ``columns``."""
+
+def records(table: Table, columns: Sequence[str], alias: str = "u",
+            ordinality: str | None = None) -> str:
+    """``ROWS FROM (json_to_recordset(CAST(:rows AS JSON)) AS (a type, ...)) AS alias(a, ...)``:
+    a FROM item with a row per object of the JSON array bound as ``rows`` (``json_rows``), its
+    columns typed as ``table``'s; with ``ordinality``, a last column of that name numbers the
+    rows from 1 in the array's order."""
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.dialect()
-    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])"
-                       for name in columns)
-    return f"unnest({arrays}) AS {alias}({', '.join(columns)})"
+    return typed_records([(name, table.c[name].type.compile(dialect=dialect))
+                          for name in columns], alias, ordinality)
 
 
-def arrays(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-           dialect: Dialect) -> dict[str, list[Any]]:
-    """The parameters of ``unnest``: one list per column, each value as the column's type
-    would send it (enums as their values, datetimes in UTC)."""
-    params = {}
-    for name in columns:
-        process = table.c[name].type.bind_processor(dialect)
-        values = [row[name] for row in rows]
-        params[name] = [process(v) for v in values] if process else values
-    return params
+def typed_records(columns: Sequence[tuple[str, str]], alias: str = "u",
+                  ordinality: str | None = None) -> str:
+    """``records`` for (name, SQL type) pairs that are not a table's."""
+    typed = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+    names = [name for name, _ in columns] + ([ordinality] if ordinality else [])
+    numbered = " WITH ORDINALITY" if ordinality else ""
+    return (f"ROWS FROM (json_to_recordset(CAST(:rows AS JSON)) AS ({typed})){numbered} "
+            f"AS {alias}({', '.join(names)})")
+
+
+def json_rows(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
+              dialect: Dialect) -> dict[str, str]:
+    """The parameter of ``records``: the rows as one JSON array, each value as the column's
+    type would send it (enums as their values, datetimes in UTC), but a JSON column's value as
+    a document in the array rather than a text (a None is then SQL NULL)."""
+    processors = {name: None if isinstance(table.c[name].type, JSON)
+                  else table.c[name].type.bind_processor(dialect) for name in columns}
+    converted = [{name: process(row[name]) if process else row[name]
+                  for name, process in processors.items()} for row in rows]
+    return plain_rows(converted)
+
+
+def plain_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The parameter of ``typed_records``: values JSON can hold, and datetimes.  A U+0000 in a
+    text is refused here as the engine refuses it in any parameter (app/db.py): in the JSON
+    it is an escape the engine's check cannot tell from a user's backslash."""
+    if has_nul(rows):
+        raise NulCharacter()
+    return {"rows": json.dumps(rows, ensure_ascii=False, separators=(",", ":"),
+                               default=_json_default)}
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()  # with its offset: json_to_recordset reads it as such
+    raise TypeError(f"{type(value).__name__} cannot be sent in a JSON row")

@@ -102,7 +102,7 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _has_nul(parameters: Any) -> bool:
+def has_nul(parameters: Any) -> bool:
     """Whether any text among statement parameters (a row, rows, a batch, an array) has U+0000.
     Plain strings are tested in the loop, not by a call each: a batch of comments passes
     thousands of parameters (issue 9)."""
@@ -116,7 +116,7 @@ def _has_nul(parameters: Any) -> bool:
         if type(value) is str:
             if "\x00" in value:
                 return True
-        elif isinstance(value, str | dict | list | tuple) and _has_nul(value):
+        elif isinstance(value, str | dict | list | tuple) and has_nul(value):
             return True
     return False
 
@@ -126,7 +126,7 @@ def _refuse_nul_characters(_connection: Any, _cursor: Any, _statement: str, para
     # PostgreSQL cannot store U+0000 in text (psycopg refuses to send it: a DataError, a 500)
     # and SQLite would keep what PostgreSQL refuses. Whatever field or query parameter it came
     # in by, it is the sender's mistake: one check here, just before the database sees it.
-    if _has_nul(parameters):
+    if has_nul(parameters):
         raise NulCharacter()
 
 

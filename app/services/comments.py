@@ -291,10 +291,10 @@ _UNSET = {column.key: None for column in Comment.__table__.c
           if column.key not in (*_INSERTED, "id")}
 _INSERTS: dict[int, TextClause] = {}  # number of rows -> statement (SQLite)
 _SKIP_TAKEN = "ON CONFLICT (receipt) DO NOTHING RETURNING id, receipt"
-# PostgreSQL: the rows as arrays, one text for any number (app/bulk.py).
-_INSERT_ARRAYS = text(f"INSERT INTO comment ({', '.join(_INSERTED)}) SELECT "
-                      f"{', '.join(_INSERTED)} FROM {bulk.unnest(Comment.__table__, _INSERTED)} "
-                      f"{_SKIP_TAKEN}")
+# PostgreSQL: the rows as one JSON array, one text for any number (app/bulk.py).
+_INSERT_RECORDS = text(f"INSERT INTO comment ({', '.join(_INSERTED)}) SELECT "
+                       f"{', '.join(_INSERTED)} FROM {bulk.records(Comment.__table__, _INSERTED)} "
+                       f"{_SKIP_TAKEN}")
 
 
 def _insert_skipping_taken_receipts(n: int) -> TextClause:
@@ -319,7 +319,7 @@ def _insert_with_receipts(*, session: Session, rows: list[dict[str, object]]) ->
     no savepoint; a row that clashed is tried again with another receipt), and return them, in
     order, as persistent objects without reading them back."""
     connection = session.connection()
-    arrays = connection.dialect.name == "postgresql"
+    records = connection.dialect.name == "postgresql"
     moment = clock.now()
     values = [{**fields, "created_at": moment} for fields in rows]
     ids: dict[int, int] = {}  # position -> id
@@ -331,8 +331,8 @@ def _insert_with_receipts(*, session: Session, rows: list[dict[str, object]]) ->
         for i in left:
             values[i]["receipt"] = receipt = new_receipt()
             receipts[receipt] = i
-        if arrays:
-            statement, params = _INSERT_ARRAYS, bulk.arrays(
+        if records:
+            statement, params = _INSERT_RECORDS, bulk.json_rows(
                 Comment.__table__, _INSERTED, [values[i] for i in left], connection.dialect)
         else:
             statement = _insert_skipping_taken_receipts(len(left))

@@ -130,29 +130,28 @@ def _candidates_statement(n: int) -> TextClause:
 
 _SKETCH_COLUMNS = ("comment_id", "band", "consultation_id", "bucket")
 _INSERT_SKETCHES = insert(CommentSketch.__table__)
-# PostgreSQL: eight rows a comment as arrays, one statement (psycopg's executemany sends and
-# handles each row on its own: ~0.5 ms a comment in a profile of a batched surge).
-_INSERT_SKETCH_ARRAYS = text(
+# PostgreSQL: eight rows a comment as one JSON array, one statement (psycopg's executemany
+# sends and handles each row on its own: ~0.5 ms a comment in a profile of a batched surge).
+_INSERT_SKETCH_RECORDS = text(
     f"INSERT INTO comment_sketch ({', '.join(_SKETCH_COLUMNS)}) SELECT "
-    f"{', '.join(_SKETCH_COLUMNS)} FROM {bulk.unnest(CommentSketch.__table__, _SKETCH_COLUMNS)}")
+    f"{', '.join(_SKETCH_COLUMNS)} FROM {bulk.records(CommentSketch.__table__, _SKETCH_COLUMNS)}")
 
 
 def _insert_sketches(session: Session, rows: list[dict[str, object]]) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_SKETCH_ARRAYS, bulk.arrays(
+        connection.execute(_INSERT_SKETCH_RECORDS, bulk.json_rows(
             CommentSketch.__table__, _SKETCH_COLUMNS, rows, connection.dialect))
     else:
         connection.execute(_INSERT_SKETCHES, rows)
 
 
-# PostgreSQL: the buckets as arrays, one text for any number of comments (app/bulk.py), each
-# bucket's bounded range read by a LATERAL subquery.
-_CANDIDATES_ARRAYS = text(
-    "SELECT u.n, found.comment_id FROM unnest(CAST(:n AS INTEGER[]), "
-    "CAST(:consultation_id AS INTEGER[]), CAST(:band AS INTEGER[]), "
-    "CAST(:bucket AS VARCHAR(32)[])) AS u(n, consultation_id, band, bucket) "
-    "CROSS JOIN LATERAL (SELECT comment_id FROM comment_sketch "
+# PostgreSQL: the buckets as one JSON array, one text for any number of comments
+# (app/bulk.py), each bucket's bounded range read by a LATERAL subquery.
+_CANDIDATES_RECORDS = text(
+    "SELECT u.n, found.comment_id FROM " + bulk.typed_records(
+        [("n", "INTEGER"), ("consultation_id", "INTEGER"), ("band", "INTEGER"),
+         ("bucket", "VARCHAR(32)")]) + " CROSS JOIN LATERAL (SELECT comment_id FROM comment_sketch "
     "WHERE comment_sketch.consultation_id = u.consultation_id AND comment_sketch.band = u.band "
     f"AND comment_sketch.bucket = u.bucket LIMIT {PER_BUCKET}) AS found")
 
@@ -164,11 +163,10 @@ def _candidate_ids(session: Session, wanted: list[tuple[int, list[str]]]) -> lis
     found: list[set[int]] = [set() for _ in wanted]
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = [(n, consultation_id, band, key) for n, (consultation_id, keys) in enumerate(wanted)
-                for band, key in enumerate(keys)]
-        params = {name: [row[i] for row in rows]
-                  for i, name in enumerate(("n", "consultation_id", "band", "bucket"))}
-        for n, comment_id in connection.execute(_CANDIDATES_ARRAYS, params):
+        params = bulk.plain_rows([
+            {"n": n, "consultation_id": consultation_id, "band": band, "bucket": key}
+            for n, (consultation_id, keys) in enumerate(wanted) for band, key in enumerate(keys)])
+        for n, comment_id in connection.execute(_CANDIDATES_RECORDS, params):
             found[n].add(comment_id)
         return found
     for start in range(0, len(wanted), _CHUNK):
