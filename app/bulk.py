@@ -51,10 +51,15 @@ def json_rows(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, 
     """The parameter of ``records``: the rows as one JSON array, each value as the column's
     type would send it (enums as their values, datetimes in UTC), but a JSON column's value as
     a document in the array rather than a text (a None is then SQL NULL)."""
-    processors = {name: None if isinstance(table.c[name].type, JSON)
-                  else table.c[name].type.bind_processor(dialect) for name in columns}
-    converted = [{name: process(row[name]) if process else row[name]
-                  for name, process in processors.items()} for row in rows]
+    processors = [(name, process) for name in columns
+                  if not isinstance(table.c[name].type, JSON)
+                  and (process := table.c[name].type.bind_processor(dialect))]
+    converted = []
+    for row in rows:  # json_to_recordset takes the columns it names and leaves other keys
+        plain = dict(row)
+        for name, process in processors:
+            plain[name] = process(plain[name])
+        converted.append(plain)
     return plain_rows(converted)
 
 
@@ -62,10 +67,10 @@ def plain_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The parameter of ``typed_records``: values JSON can hold, and datetimes.  A U+0000 in a
     text is refused here as the engine refuses it in any parameter (app/db.py): in the JSON
     it is an escape the engine's check cannot tell from a user's backslash."""
-    if has_nul(rows):
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    if "\\u0000" in text and has_nul(rows):  # the escape, then whether it is a NUL's
         raise NulCharacter()
-    return {"rows": json.dumps(rows, ensure_ascii=False, separators=(",", ":"),
-                               default=_json_default)}
+    return {"rows": text}
 
 
 def _json_default(value: object) -> str:
