@@ -31,6 +31,11 @@ def records(table: Table, columns: Sequence[str], alias: str = "u",
     rows from 1 in the array's order."""
     from sqlalchemy.dialects import postgresql
 
+    # A text statement applies no Python-side default: a column with one must be sent.
+    unsent = [column.key for column in table.c
+              if column.default is not None and column.key not in columns]
+    if unsent:
+        raise ValueError(f"{table.name}: {', '.join(unsent)} have defaults and must be sent")
     dialect = postgresql.dialect()
     return typed_records([(name, table.c[name].type.compile(dialect=dialect))
                           for name in columns], alias, ordinality)

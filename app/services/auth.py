@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -224,16 +224,25 @@ def resolve_tokens(*, session: Session,
                    presented: list[tuple[str, TokenKind]]) -> list[User | None]:
     """``resolve_token`` for several tokens in one query (a batch of comments), in order."""
     hashes = {raw: _token_hash(raw) for raw, _kind in presented}
-    tokens = {token.token_hash: token for token in session.scalars(
-        select(AuthToken).where(AuthToken.token_hash.in_(set(hashes.values()))))}
+    # The tokens' columns and their users as objects: a mapped token each was a tenth of a
+    # batched surge's CPU (issue 9), and nothing here changes a token.
+    tokens = {row.token_hash: row for row in session.execute(
+        _TOKENS_WITH_USERS, {"hashes": sorted(set(hashes.values()))})}
     now = clock.now()
     users: list[User | None] = []
     for raw, kind in presented:
         token = tokens.get(hashes[raw])
         usable = (token is not None and token.kind is kind and token.revoked_at is None
-                  and token.expires_at > now and token.user.is_active)
-        users.append(token.user if usable and token is not None else None)
+                  and token.expires_at > now and token.User.is_active)
+        users.append(token.User if usable and token is not None else None)
     return users
+
+
+_TOKENS_WITH_USERS = (
+    select(AuthToken.token_hash, AuthToken.kind, AuthToken.revoked_at, AuthToken.expires_at,
+           User)
+    .join(User, User.id == AuthToken.user_id)
+    .where(AuthToken.token_hash.in_(bindparam("hashes", expanding=True))))
 
 
 def revoke_token(*, session: Session, raw: str) -> None:
