@@ -108,10 +108,9 @@ _INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id,
 _COLUMNS = tuple(column.key for column in AuditEntry.__table__.c if column.key != "id")
 # PostgreSQL: the entries as one JSON array (app/bulk.py; SQLAlchemy's multi-row form, parsed
 # anew by psycopg for every batch, cost 2.5-3 ms of CPU for 32 entries, this 1.7-1.9 ms),
-# inserted in their order:
-# each row's id is drawn from the sequence as the ordered rows are inserted, so the ids,
-# ascending, are the entries' in the chain's order.
-_INSERT_ARRAYS = text(
+# inserted in their order: each row's id is drawn from the sequence as the ordered rows are
+# inserted, so the ids, ascending, are the entries' in the chain's order.
+_INSERT_RECORDS = text(
     f"INSERT INTO audit_entry ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
     f"FROM {bulk.records(AuditEntry.__table__, _COLUMNS, ordinality='n')} ORDER BY n "
     "RETURNING id")
@@ -129,7 +128,7 @@ def _chain(session: Session, entries: list[AuditEntry]) -> None:
         entry.hash = previous = _digest(entry)
     rows = [{name: getattr(entry, name) for name in _COLUMNS} for entry in entries]
     if connection.dialect.name == "postgresql":
-        ids = sorted(connection.execute(_INSERT_ARRAYS, bulk.json_rows(
+        ids = sorted(connection.execute(_INSERT_RECORDS, bulk.json_rows(
             AuditEntry.__table__, _COLUMNS, rows, connection.dialect)).scalars())
     else:
         ids = connection.execute(_INSERT, rows).scalars().all()
