@@ -19,8 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
 
-from app.db import has_nul
-from app.errors import NulCharacter
+from app.db import unstorable
 
 
 def records(table: Table, columns: Sequence[str], alias: str = "u",
@@ -71,10 +70,13 @@ def json_rows(table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, 
 def plain_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The parameter of ``typed_records``: values JSON can hold, and datetimes.  A U+0000 in a
     text is refused here as the engine refuses it in any parameter (app/db.py): in the JSON
-    it is an escape the engine's check cannot tell from a user's backslash."""
+    it is an escape the engine's check cannot tell from a user's backslash.  (Half of a
+    surrogate pair is written as it is, and the engine's check finds it in the JSON.)"""
     text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-    if "\\u0000" in text and has_nul(rows):  # the escape, then whether it is a NUL's
-        raise NulCharacter()
+    if "\\u0000" in text:  # the escape: whether it is a NUL's or a user's backslash
+        refusal = unstorable(rows)
+        if refusal is not None:
+            raise refusal
     return {"rows": text}
 
 

@@ -5,6 +5,7 @@ back when it raises, *before* the response is sent (the dependency is function-s
 acknowledged receipt is always a committed one. Services only ``flush()``.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -18,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import get_settings
-from app.errors import NulCharacter
+from app.errors import InvalidInput, NulCharacter, UnpairedSurrogate
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -102,32 +103,51 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def has_nul(parameters: Any) -> bool:
-    """Whether any text among statement parameters (a row, rows, a batch, an array) has U+0000.
-    Plain strings are tested in the loop, not by a call each: a batch of comments passes
-    thousands of parameters (issue 9)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable(parameters: Any) -> InvalidInput | None:
+    """The refusal of the first text among statement parameters (a row, rows, a batch, an
+    array, nested documents) that no database here can store: one with U+0000 (PostgreSQL
+    refuses it in text) or with half of a surrogate pair (a JSON body may carry one as
+    ``\\ud800``; it has no UTF-8 form); None when all can be stored.  Plain strings are
+    tested in the loop, not by a call each: a batch of comments passes thousands of
+    parameters (issue 9)."""
     if isinstance(parameters, str):
-        return "\x00" in parameters
+        return _text_refusal(parameters)
     if isinstance(parameters, dict):
         parameters = parameters.values()
     elif not isinstance(parameters, list | tuple):
-        return False
+        return None
     for value in parameters:
         if type(value) is str:
-            if "\x00" in value:
-                return True
-        elif isinstance(value, str | dict | list | tuple) and has_nul(value):
-            return True
-    return False
+            if "\x00" in value or not value.isascii():
+                refusal = _text_refusal(value)
+                if refusal is not None:
+                    return refusal
+        elif isinstance(value, str | dict | list | tuple):
+            refusal = unstorable(value)
+            if refusal is not None:
+                return refusal
+    return None
 
 
-def _refuse_nul_characters(_connection: Any, _cursor: Any, _statement: str, parameters: Any,
+def _text_refusal(value: str) -> InvalidInput | None:
+    if "\x00" in value:
+        return NulCharacter()
+    if not value.isascii() and _SURROGATE.search(value):
+        return UnpairedSurrogate()
+    return None
+
+
+def _refuse_unstorable_text(_connection: Any, _cursor: Any, _statement: str, parameters: Any,
                             _context: Any, _executemany: bool) -> None:
-    # PostgreSQL cannot store U+0000 in text (psycopg refuses to send it: a DataError, a 500)
-    # and SQLite would keep what PostgreSQL refuses. Whatever field or query parameter it came
-    # in by, it is the sender's mistake: one check here, just before the database sees it.
-    if has_nul(parameters):
-        raise NulCharacter()
+    # Such a text would be a DataError or a UnicodeEncodeError (a 500) on PostgreSQL, and SQLite
+    # would keep a NUL that PostgreSQL refuses. Whatever field or query parameter it came in
+    # by, it is the sender's mistake: one check here, just before the database sees it.
+    refusal = unstorable(parameters)
+    if refusal is not None:
+        raise refusal
 
 
 def make_engine(url: str) -> Engine:
@@ -143,7 +163,7 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=needed // 2,
                                max_overflow=needed - needed // 2 + 8)
-    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    event.listen(engine, "before_cursor_execute", _refuse_unstorable_text)
     return engine
 
 

@@ -198,6 +198,12 @@ class NulCharacter(InvalidInput):
                "Please remove it and try again.")
 
 
+class UnpairedSurrogate(InvalidInput):
+    code = "invalid_character"
+    message = ("The text contains a character that is not valid Unicode (half of a surrogate "
+               "pair), which cannot be stored. Please remove it and try again.")
+
+
 class PayloadTooLarge(TalkuuError):
     status_code = 413
     code = "payload_too_large"

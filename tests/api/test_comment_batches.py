@@ -145,6 +145,20 @@ def test_a_batch_that_fails_as_a_whole_is_handled_one_by_one(world, db):
     assert audit_service.verify(session=db).ok
 
 
+def test_half_a_surrogate_pair_in_a_batch_refuses_that_comment_only(world, db):
+    """Such a text cannot be encoded for the database: found in the batch's one JSON row
+    statement, the batch is handled one by one and only that comment is refused."""
+    token = world["tokens"]["citizen"]
+    submissions = [_submission(world, {"body": "Первое"}, token=token),
+                   _submission(world, {"body": "Второе \ud800"}, token=token),
+                   _submission(world, {"body": "Третье"}, token=token)]
+    outcomes = batch(world["sessions"], submissions)
+    assert [_status(o) for o in outcomes] == [201, 422, 201]
+    assert getattr(outcomes[1], "code", None) == "invalid_character"
+    assert sorted(db.scalars(select(Comment.body))) == ["Первое", "Третье"]
+    assert audit_service.verify(session=db).ok
+
+
 def test_a_lone_submission_refused_by_the_database_layer_is_counted(world, db):
     """A batch of one whose insert refuses it (a NUL character) rolls back its count with it;
     the attempt is then made alone and counted apart, as every refused attempt is."""

@@ -503,3 +503,29 @@ def test_text_with_a_nul_character_is_bad_input_on_every_database(client, setup,
     assert client.get(f"/api/v1/drafts/{draft_id}").json()["current_version"] == 1
     # A search keeps only the words of its query: nothing to refuse.
     assert client.get("/api/v1/drafts", params={"q": "закон\x00"}).status_code == 200
+
+
+def test_text_with_half_a_surrogate_pair_is_bad_input_on_every_database(client, setup, db):
+    # JSON may carry "\ud800" alone: a str Python holds but cannot encode (psycopg and sqlite3
+    # raised UnicodeEncodeError: a 500 on both). Now 422, in the caller's language.
+    draft_id, h = setup["draft"]["id"], setup["h"]
+    citizen = {**h["citizen"], "Content-Type": "application/json"}
+    sent = [client.post(f"/api/v1/drafts/{draft_id}/comments",
+                        headers={**citizen, "Accept-Language": "ky"}, content=body.encode())
+            for body in ('{"body": "Уточните \\ud800"}',
+                         '{"body": "ok", "on_behalf_of": "\\udfff Ж"}')]
+    for response in sent:
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "invalid_character", response.text
+        assert "Юникоддо" in response.json()["detail"]
+    # A route with a body model: pydantic's JSON parser refuses it first, naming the field.
+    outcome = client.post(f"/api/v1/drafts/{draft_id}/outcome",
+                          headers={**h["drafter"], "Content-Type": "application/json"},
+                          content='{"outcome": "withdrawn", "reason": "Отозван \\ud83d"}'.encode())
+    assert outcome.status_code == 422 and outcome.json()["fields"] == ["reason"], outcome.text
+    assert db.scalar(select(func.count()).select_from(Comment)) == 0
+    # A whole pair is one character (an emoji) and is stored.
+    emoji = client.post(f"/api/v1/drafts/{draft_id}/comments", headers=citizen,
+                        content='{"body": "Ок \\ud83d\\ude42"}'.encode())
+    assert emoji.status_code == 201, emoji.text
+    assert db.scalar(select(Comment.body)) == "Ок \U0001f642"
