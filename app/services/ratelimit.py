@@ -36,7 +36,9 @@ class Subject:
 
 
 def _hashed(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+    # Any text a request carried can be counted, half a surrogate pair included (a JSON body
+    # may hold one; the route then refuses it as bad input, after it has been counted).
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 REFUSAL_MEMORY = 1.0  # seconds

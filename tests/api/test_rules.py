@@ -523,6 +523,10 @@ def test_text_with_half_a_surrogate_pair_is_bad_input_on_every_database(client, 
                           headers={**h["drafter"], "Content-Type": "application/json"},
                           content='{"outcome": "withdrawn", "reason": "Отозван \\ud83d"}'.encode())
     assert outcome.status_code == 422 and outcome.json()["fields"] == ["reason"], outcome.text
+    # Counted per email before the route reads it (hashing it raised UnicodeEncodeError).
+    reset = client.post("/api/v1/auth/password-reset", headers={"Content-Type": "application/json"},
+                        content='{"email": "a\\ud800@example.kg"}'.encode())
+    assert reset.status_code == 422 and reset.json()["fields"] == ["email"], reset.text
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
     # A whole pair is one character (an emoji) and is stored.
     emoji = client.post(f"/api/v1/drafts/{draft_id}/comments", headers=citizen,
