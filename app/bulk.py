@@ -16,10 +16,40 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Connection, CursorResult, Table, insert, text
 from sqlalchemy.engine import Dialect
 
 from app.db import unstorable
+
+
+class Insert:
+    """``INSERT INTO table (columns) SELECT columns FROM records(...) [ORDER BY] tail``, its
+    text written once (at import, where the module builds it: ``records`` then checks the
+    columns); ``ordered`` inserts the rows in their order (ids drawn from a sequence follow
+    it); ``tail`` is what comes after (ON CONFLICT, RETURNING)."""
+
+    def __init__(self, table: Table, columns: Sequence[str], *, ordered: bool = False,
+                 tail: str = "") -> None:
+        self.table, self.columns = table, tuple(columns)
+        names = ", ".join(self.columns)
+        source = records(table, self.columns, ordinality="n" if ordered else None)
+        order = " ORDER BY n" if ordered else ""
+        self.statement = text(f"INSERT INTO {table.name} ({names}) SELECT {names} "
+                              f"FROM {source}{order} {tail}".rstrip())
+
+    def execute(self, connection: Connection,
+                rows: Sequence[Mapping[str, Any]]) -> CursorResult[Any]:
+        """On PostgreSQL: the rows in one statement."""
+        return connection.execute(self.statement, json_rows(
+            self.table, self.columns, rows, connection.dialect))
+
+    def write(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The rows in one statement on PostgreSQL, by executemany on SQLite (nothing
+        returned)."""
+        if connection.dialect.name == "postgresql":
+            self.execute(connection, rows)
+        else:
+            connection.execute(insert(self.table), list(rows))
 
 
 def records(table: Table, columns: Sequence[str], alias: str = "u",

@@ -292,9 +292,7 @@ _UNSET = {column.key: None for column in Comment.__table__.c
 _INSERTS: dict[int, TextClause] = {}  # number of rows -> statement (SQLite)
 _SKIP_TAKEN = "ON CONFLICT (receipt) DO NOTHING RETURNING id, receipt"
 # PostgreSQL: the rows as one JSON array, one text for any number (app/bulk.py).
-_INSERT_RECORDS = text(f"INSERT INTO comment ({', '.join(_INSERTED)}) SELECT "
-                       f"{', '.join(_INSERTED)} FROM {bulk.records(Comment.__table__, _INSERTED)} "
-                       f"{_SKIP_TAKEN}")
+_INSERT_RECORDS = bulk.Insert(Comment.__table__, _INSERTED, tail=_SKIP_TAKEN)
 
 
 def _insert_skipping_taken_receipts(n: int) -> TextClause:
@@ -319,7 +317,7 @@ def _insert_with_receipts(*, session: Session, rows: list[dict[str, object]]) ->
     no savepoint; a row that clashed is tried again with another receipt), and return them, in
     order, as persistent objects without reading them back."""
     connection = session.connection()
-    records = connection.dialect.name == "postgresql"
+    postgresql = connection.dialect.name == "postgresql"
     moment = clock.now()
     values = [{**fields, "created_at": moment} for fields in rows]
     ids: dict[int, int] = {}  # position -> id
@@ -331,14 +329,12 @@ def _insert_with_receipts(*, session: Session, rows: list[dict[str, object]]) ->
         for i in left:
             values[i]["receipt"] = receipt = new_receipt()
             receipts[receipt] = i
-        if records:
-            statement, params = _INSERT_RECORDS, bulk.json_rows(
-                Comment.__table__, _INSERTED, [values[i] for i in left], connection.dialect)
+        if postgresql:
+            inserted = _INSERT_RECORDS.execute(connection, [values[i] for i in left])
         else:
-            statement = _insert_skipping_taken_receipts(len(left))
-            params = {f"{name}_{n}": values[i][name]
-                      for n, i in enumerate(left) for name in _INSERTED}
-        for new_id, receipt in connection.execute(statement, params):
+            inserted = connection.execute(_insert_skipping_taken_receipts(len(left)), {
+                f"{name}_{n}": values[i][name] for n, i in enumerate(left) for name in _INSERTED})
+        for new_id, receipt in inserted:
             ids[receipts[receipt]] = new_id
     if len(ids) < len(values):
         raise RuntimeError("could not allocate a unique receipt")

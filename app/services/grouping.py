@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
-from sqlalchemy import TextClause, bindparam, func, insert, select, text
+from sqlalchemy import TextClause, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from app import bulk, clock
@@ -129,21 +129,9 @@ def _candidates_statement(n: int) -> TextClause:
 
 
 _SKETCH_COLUMNS = ("comment_id", "band", "consultation_id", "bucket")
-_INSERT_SKETCHES = insert(CommentSketch.__table__)
 # PostgreSQL: eight rows a comment as one JSON array, one statement (psycopg's executemany
 # sends and handles each row on its own: ~0.5 ms a comment in a profile of a batched surge).
-_INSERT_SKETCH_RECORDS = text(
-    f"INSERT INTO comment_sketch ({', '.join(_SKETCH_COLUMNS)}) SELECT "
-    f"{', '.join(_SKETCH_COLUMNS)} FROM {bulk.records(CommentSketch.__table__, _SKETCH_COLUMNS)}")
-
-
-def _insert_sketches(session: Session, rows: list[dict[str, object]]) -> None:
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_SKETCH_RECORDS, bulk.json_rows(
-            CommentSketch.__table__, _SKETCH_COLUMNS, rows, connection.dialect))
-    else:
-        connection.execute(_INSERT_SKETCHES, rows)
+_INSERT_SKETCHES = bulk.Insert(CommentSketch.__table__, _SKETCH_COLUMNS)
 
 
 # PostgreSQL: the buckets as one JSON array, one text for any number of comments
@@ -213,7 +201,7 @@ def assign_groups(*, session: Session, comments: list[Comment]) -> None:
     ours = {item.comment.id for item in indexed}
     found = [ids - ours for ids in _candidate_ids(
         session, [(item.comment.consultation_id, item.keys) for item in indexed])]
-    _insert_sketches(session, [
+    _INSERT_SKETCHES.write(session.connection(), [
         {"comment_id": item.comment.id, "band": band, "bucket": key,
          "consultation_id": item.comment.consultation_id}
         for item in indexed for band, key in enumerate(item.keys)])

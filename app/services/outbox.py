@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app import bulk, clock
@@ -26,14 +26,11 @@ BATCH = 50
 
 # Core inserts on the session's connection (no unit of work to flush).
 _INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
-_INSERT_MANY = insert(OutboxMessage.__table__)
-_COLUMNS = ("kind", "to_address", "subject", "body_text", "headers", "status", "attempts",
-            "next_attempt_at", "created_at")
 # PostgreSQL: one JSON array, one statement (app/bulk.py); psycopg's executemany sends and
 # handles each row on its own (a receipt for each comment of a surge's batch).
-_INSERT_RECORDS = text(
-    f"INSERT INTO outbox_message ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} "
-    f"FROM {bulk.records(OutboxMessage.__table__, _COLUMNS)}")
+_INSERT_MANY = bulk.Insert(OutboxMessage.__table__, (
+    "kind", "to_address", "subject", "body_text", "headers", "status", "attempts",
+    "next_attempt_at", "created_at"))
 
 
 def enqueue(*, session: Session, kind: str, to: str, subject: str, body: str,
@@ -47,20 +44,13 @@ def enqueue(*, session: Session, kind: str, to: str, subject: str, body: str,
 def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> None:
     """Queue emails (each given as ``enqueue``'s keywords) in one statement: a receipt is
     queued for every comment of a surge."""
-    if not messages:
-        return
-    connection = session.connection()
-    rows = [_row(**message) for message in messages]
-    if connection.dialect.name == "postgresql":
-        connection.execute(_INSERT_RECORDS, bulk.json_rows(
-            OutboxMessage.__table__, _COLUMNS, rows, connection.dialect))
-    else:
-        connection.execute(_INSERT_MANY, rows)
+    if messages:
+        _INSERT_MANY.write(session.connection(), [_row(**message) for message in messages])
 
 
 def _row(*, kind: str, to: str, subject: str, body: str,
          headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    now = clock.now()  # every column but the id, the error and the sending: _INSERT_RECORDS
+    now = clock.now()  # every column but the id, the error and the sending: _INSERT_MANY
     return dict(kind=kind, to_address=to, subject=subject[:300], body_text=body,
                 headers=headers, status=OutboxStatus.PENDING, attempts=0,
                 next_attempt_at=now, created_at=now)

@@ -114,10 +114,8 @@ _UPSERTS: dict[int, TextClause] = {}  # number of keys -> statement (SQLite)
 _ADD_HITS = ("ON CONFLICT (key, window_start) DO UPDATE "
              "SET hits = rate_limit_counter.hits + excluded.hits RETURNING key, hits")
 # PostgreSQL: the keys and their hits as one JSON array, one text for any number (app/bulk.py).
-_UPSERT_RECORDS = text(
-    "INSERT INTO rate_limit_counter (key, window_start, hits) SELECT key, window_start, hits "
-    f"FROM {bulk.records(RateLimitCounter.__table__, ('key', 'window_start', 'hits'))} "
-    f"{_ADD_HITS}")
+_UPSERT_RECORDS = bulk.Insert(RateLimitCounter.__table__, ("key", "window_start", "hits"),
+                              tail=_ADD_HITS)
 
 
 def _upsert(n: int) -> TextClause:
@@ -139,8 +137,8 @@ def _hits(session: Session, added: Mapping[str, int], window_start: int) -> dict
     # Sorted: two transactions upserting the same rows take their locks in the same order.
     keys = sorted(added)
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(_UPSERT_RECORDS, bulk.plain_rows(
-            [{"key": key, "window_start": window_start, "hits": added[key]} for key in keys]))
+        rows = _UPSERT_RECORDS.execute(connection, [
+            {"key": key, "window_start": window_start, "hits": added[key]} for key in keys])
     else:
         rows = connection.execute(_upsert(len(keys)), {
             "window_start": window_start, **{f"key{i}": key for i, key in enumerate(keys)},
