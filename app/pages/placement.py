@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
+from app.bulk import among
 from app.models import Clause, Comment, CommentStatus, Draft, Version
 from app.pages.views import Citation, ShownComments, citation
 from app.services import comparison as comparison_service
 from app.services import workspace as workspace_service
 from app.templating import anchor
-
 
 # --- comments carried across versions ----------------------------------------------------
 
@@ -141,16 +141,14 @@ LISTED_PER_PAGE = 50  # on the list of one clause's comments
 
 
 def load_comments(*, session: Session, ids: Iterable[int]) -> dict[int, Comment]:
-    """The comments with these ids, with their authors and answers, by id (two queries more
-    for the authors and answers, whatever their number)."""
-    wanted = sorted(set(ids))
-    found: dict[int, Comment] = {}
-    # Chunks keep SQLite under its limit of bound parameters on a code of thousands of clauses.
-    for start in range(0, len(wanted), 5000):
-        found.update((c.id, c) for c in session.scalars(
-            select(Comment).where(Comment.id.in_(wanted[start:start + 5000]))
-            .options(selectinload(Comment.author), selectinload(Comment.response))))
-    return found
+    """The comments with these ids, with their authors and answers, by id, in one query
+    whatever their number (a long draft's page shows 1,500)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {c.id: c for c in session.scalars(
+        select(Comment).where(among(Comment.id, wanted, session.get_bind().dialect))
+        .options(joinedload(Comment.author, innerjoin=True), joinedload(Comment.response)))}
 
 
 @dataclass
