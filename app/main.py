@@ -15,11 +15,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import configure_mappers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import api, collector, i18n, pages, templating
 from app.api import feeds
-from app.config import ROOT
+from app.config import ROOT, Environment, get_settings
 from app.db import database_unavailable, get_engine
 from app.errors import (
     DatabaseUnavailable, FieldsToCheck, NotFound, RateLimited, TalkuuError,
@@ -90,17 +91,32 @@ DOCS_PAGE = """<!doctype html>
 _frozen = False
 
 
+def prepare_routes(app: FastAPI) -> None:
+    """Have FastAPI prepare every route now.  FastAPI 0.165 works out a route's dependencies
+    and their models the first time a request is matched against it (and against every route
+    listed before it): ~0.23 s of one core for the first page of a process, on its event loop,
+    so that every request of that process waited (bench/render_bench.py, "first").  A name no
+    route has makes ``url_path_for`` walk them all, preparing each."""
+    try:
+        app.url_path_for("talkuu: no route has this name")
+    except NoMatchFound:
+        pass
+
+
 @asynccontextmanager
-async def _warmed_up(_app: FastAPI) -> AsyncIterator[None]:
+async def _warmed_up(app: FastAPI) -> AsyncIterator[None]:
     """Before a process serves anyone, what its first page would otherwise do while every
-    visitor of that process waits: configure the mappers, read the three catalogs, compile the
-    ~80 templates, create the engine (importing the driver).  Then, once per process, every
+    visitor of that process waits: prepare the routes, configure the mappers, read the three
+    catalogs, compile the ~80 templates, create the engine (importing the driver).  Then, once per process, every
     object alive is moved out of the garbage collector's sight (``gc.freeze``): without it each
     full collection walks the whole application again (~0.1 s, at random moments).  Measured on
     a 500-clause draft page: the first rendering 0.42-0.48 s before, 0.12-0.14 s after; the
     cold-start p99 of bench/load.py's flash crowd (issue 9)."""
     global _frozen
     started = time.perf_counter()
+    if get_settings().env is not Environment.TEST:
+        # ~0.09 s for each of the suite's ~900 apps, and the first request does it anyway.
+        prepare_routes(app)
     configure_mappers()
     i18n.load_all()
     count = templating.compile_all()
