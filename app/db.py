@@ -8,10 +8,10 @@ acknowledged receipt is always a committed one. Services only ``flush()``.
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -236,6 +236,23 @@ async def get_session_maker() -> Callable[[], Session]:
 
 
 SessionMaker = Annotated[Callable[[], Session], Depends(get_session_maker)]
+
+
+def reading_sessions(app: FastAPI) -> Callable[[], Session]:
+    """A maker of sessions for one read of ``app`` outside any route (the page cache's door,
+    app/pagecache.py), ``get_session_maker``'s if tests replaced it.  On PostgreSQL each
+    statement is its own transaction (autocommit): no BEGIN and ROLLBACK around it, two round
+    trips of the four a kept page's answer made."""
+    override = app.dependency_overrides.get(get_session_maker)
+    return override() if override is not None else _reading_factory()
+
+
+@lru_cache
+def _reading_factory() -> Callable[[], Session]:
+    if get_settings().is_sqlite:
+        return partial(new_session, writing=False)
+    autocommit = get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(bind=autocommit, expire_on_commit=False, autoflush=False)
 
 
 async def get_side_sessions(request: Request) -> Callable[[], Session]:

@@ -28,6 +28,7 @@ from app.errors import (
 from app.gate import ConcurrencyGate, RefusedAtTheDoor
 from app.i18n import gettext_
 from app.middleware import RequestContextMiddleware
+from app.pagecache import KeptPages
 from app.schemas.common import ERROR_RESPONSES
 
 log = logging.getLogger("talkuu")
@@ -137,7 +138,10 @@ def create_app() -> FastAPI:
                   openapi_url="/openapi.json",
                   description="The public API of Talkuu. Reading needs no account; bulk "
                               "downloads are under /api/v1/export.")
-    # The gate sits inside the size check: bodies it buffers are already capped.
+    # Kept pages are answered inside the gate (it still admits a crowd) and the language
+    # middleware (their key has the language); the gate sits inside the size check: bodies it
+    # buffers are already capped.
+    app.add_middleware(KeptPages)
     app.add_middleware(ConcurrencyGate)
     app.add_middleware(RefusedAtTheDoor)
     app.add_middleware(RequestContextMiddleware)

@@ -23,7 +23,9 @@ rendering is kept and served again while none of those has changed:
 
 Only requests without a session cookie and without a bearer token are served from here, and
 nothing per user is in a cached rendering (one carrying the visitor's CSRF token is served but
-not kept: ``_store``).
+not kept: ``_store``).  Once a page is kept, its readers are answered at the door
+(``KeptPages``, a middleware before routing: the stamp read, nothing else); the routes are
+reached only by what has to be rendered.
 
 One exception, for a crowd: while one request renders a page again after a change, the
 others asking for that same page meanwhile get the rendering it replaces (``stale_while``)
@@ -54,13 +56,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, i18n
 from app.api.deps import SESSION_COOKIE
+from app.db import reading_sessions
 from app.models import AuditEntry, Comment
 from app.services import auth as auth_service
 
@@ -97,6 +102,8 @@ class Entry:
     rendered_at: datetime  # by app.clock
     valid_until: datetime | None
     made: float  # time.monotonic()
+    draft_id: int | None = None  # a page about this draft: kept across changes to others
+    cache_control: str = "no-cache"
 
     @property
     def size(self) -> int:
@@ -163,6 +170,9 @@ class PageCache:
                 left = self._rendering.pop(key) - 1
                 if left:
                     self._rendering[key] = left
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self._entries
 
     def being_rendered(self, key: Key) -> bool:
         """Whether a request is rendering this very page now (not only another page that
@@ -259,24 +269,18 @@ def draft_untouched(session: Session, draft_id: int, since: int, until: int) -> 
 
 
 def lookup(request: Request, *, session: Session, key: Key, render: Callable[[], Rendered],
-           untouched: Callable[[int, int], bool] | None = None) -> Entry:
+           draft_id: int | None = None, cache_control: str = "no-cache") -> Entry:
     """The rendering of ``key`` that holds now, rendered by ``render`` if there is none.
 
     ``render`` must read everything it shows from ``session`` *after* this is called (the
-    stamp is read first). ``untouched(since, until)``, if given, tells whether the changes
-    between two stamps leave the page as it was: a rendering is then kept under the newer
-    stamp instead of being rendered again (its TTL still counts from its rendering), so that
-    comments on other drafts do not make a crowd's page render again and again.
+    stamp is read first). With ``draft_id``, a page about that draft: a rendering is kept
+    under a newer stamp when the changes in between concern only other drafts or nothing
+    public (``draft_untouched``; its TTL still counts from its rendering), so that comments on
+    other drafts do not make a crowd's page render again and again.
     """
     cache = of_app(request)
     stamp = current_stamp(session)
-    entry = cache.get(key)
-    if (entry is not None and untouched is not None and entry.stamp < stamp
-            and replace(entry, stamp=stamp).holds(stamp, clock.now())
-            and not entry.expired(time.monotonic(), cache.ttl)
-            and untouched(entry.stamp, stamp)):
-        entry = replace(entry, stamp=stamp)
-        cache.put(key, entry)
+    entry = _moved_on(cache, key, session, stamp)
     now = clock.now()
     if entry is not None and entry.holds(stamp, now):
         if not entry.expired(time.monotonic(), cache.ttl):
@@ -286,7 +290,7 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
         if not lock.acquire(blocking=False):
             return entry
         try:
-            return _store(request, cache, key, stamp, render)
+            return _store(request, cache, key, stamp, render, draft_id, cache_control)
         finally:
             lock.release()
     if entry is not None and stale_while(cache, key, entry, now):
@@ -296,7 +300,34 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
         if (entry is not None and entry.holds(stamp, clock.now())
                 and not entry.expired(time.monotonic(), cache.ttl)):
             return entry
-        return _store(request, cache, key, stamp, render)
+        return _store(request, cache, key, stamp, render, draft_id, cache_control)
+
+
+def _moved_on(cache: PageCache, key: Key, session: Session, stamp: int) -> Entry | None:
+    """The kept rendering of ``key``, moved on to ``stamp`` (and kept so) when it is a page
+    about a draft that the changes since its own stamp leave as it was."""
+    entry = cache.get(key)
+    if (entry is not None and entry.draft_id is not None and entry.stamp < stamp
+            and replace(entry, stamp=stamp).holds(stamp, clock.now())
+            and not entry.expired(time.monotonic(), cache.ttl)
+            and draft_untouched(session, entry.draft_id, entry.stamp, stamp)):
+        entry = replace(entry, stamp=stamp)
+        cache.put(key, entry)
+    return entry
+
+
+def servable(cache: PageCache, key: Key, session: Session) -> Entry | None:
+    """What ``lookup`` would answer without rendering anything: the kept rendering of ``key``
+    when it holds now and its TTL has not run out, or while it is being rendered again
+    (``stale_while``); None when only a rendering will do."""
+    stamp = current_stamp(session)
+    entry = _moved_on(cache, key, session, stamp)
+    if entry is None:
+        return None
+    now = clock.now()
+    if entry.holds(stamp, now) and not entry.expired(time.monotonic(), cache.ttl):
+        return entry
+    return entry if stale_while(cache, key, entry, now) else None
 
 
 def stale_while(cache: PageCache, key: Key, entry: Entry, now: datetime) -> bool:
@@ -309,33 +340,34 @@ def stale_while(cache: PageCache, key: Key, entry: Entry, now: datetime) -> bool
 
 
 def lookup_draft(request: Request, *, session: Session, draft_id: int,
-                 render: Callable[[], Rendered]) -> Entry:
+                 render: Callable[[], Rendered], cache_control: str = "no-cache") -> Entry:
     """``lookup`` of a page about draft ``draft_id``, keyed by what ``request`` reads, kept
     across changes that concern only other drafts."""
     return lookup(request, session=session, key=page_key(request), render=render,
-                  untouched=lambda since, until: draft_untouched(session, draft_id, since,
-                                                                 until))
+                  draft_id=draft_id, cache_control=cache_control)
 
 
-def uncached(render: Callable[[], Rendered]) -> Entry:
+def uncached(render: Callable[[], Rendered], cache_control: str = "no-cache") -> Entry:
     """A rendering for this request only, answered like a kept one but not kept."""
     rendered_at = clock.now()
-    return _entry(0, render(), rendered_at)
+    return _entry(0, render(), rendered_at, None, cache_control)
 
 
-def _entry(stamp: int, page: Rendered, rendered_at: datetime) -> Entry:
+def _entry(stamp: int, page: Rendered, rendered_at: datetime, draft_id: int | None,
+           cache_control: str) -> Entry:
     return Entry(stamp=stamp, body=page.body, gzipped=gzip.compress(page.body, 6, mtime=0),
                  media_type=page.media_type,
                  etag='W/"' + hashlib.sha256(page.body).hexdigest()[:32] + '"',
                  last_modified=page.last_modified, rendered_at=rendered_at,
-                 valid_until=page.valid_until, made=time.monotonic())
+                 valid_until=page.valid_until, made=time.monotonic(), draft_id=draft_id,
+                 cache_control=cache_control)
 
 
 def _store(request: Request, cache: PageCache, key: Key, stamp: int,
-           render: Callable[[], Rendered]) -> Entry:
+           render: Callable[[], Rendered], draft_id: int | None, cache_control: str) -> Entry:
     rendered_at = clock.now()
     with cache.rendering(key):
-        entry = _entry(stamp, render(), rendered_at)
+        entry = _entry(stamp, render(), rendered_at, draft_id, cache_control)
     if _personal(request, entry.body):
         # A form meant for this browser must never be handed to another: served, not kept.
         log.warning("not cached, it holds the visitor's CSRF token: %s", request.url.path)
@@ -377,10 +409,9 @@ def not_modified(request: Request, entry: Entry) -> bool:
     return False
 
 
-def respond(request: Request, entry: Entry, *,
-            cache_control: str = "no-cache") -> Response:
+def respond(request: Request, entry: Entry) -> Response:
     """The rendering as the client accepts it, or 304 when it already has it."""
-    headers = {"ETag": entry.etag, "Vary": VARY, "Cache-Control": cache_control}
+    headers = {"ETag": entry.etag, "Vary": VARY, "Cache-Control": entry.cache_control}
     if entry.last_modified is not None:
         headers["Last-Modified"] = format_datetime(entry.last_modified.astimezone(timezone.utc),
                                                    usegmt=True)
@@ -390,3 +421,39 @@ def respond(request: Request, entry: Entry, *,
         headers["Content-Encoding"] = "gzip"
         return Response(entry.gzipped, media_type=entry.media_type, headers=headers)
     return Response(entry.body, media_type=entry.media_type, headers=headers)
+
+
+class KeptPages:
+    """Pure ASGI middleware: an anonymous GET of a page this process keeps is answered here,
+    before routing.  Only the stamp is read (one hop to a thread, ``servable``); the rest of
+    the way (FastAPI's routing, the dependencies' three hops to threads, the route) cost about
+    three times as much as the answer itself, for every reader of a crowd (bench/render_bench.py,
+    "served from the page cache").  Whatever ``servable`` cannot answer (nothing kept, a
+    change since, an error reading the stamp) goes on to the app, which renders, waits or
+    answers the error as before.  It sits inside the language middleware (the key has the
+    language) and the concurrency gate (a crowd is still admitted by it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        application = scope.get("app")
+        cache = getattr(getattr(application, "state", None), "page_cache", None)
+        if scope["type"] == "http" and scope["method"] == "GET" and cache:
+            request = Request(scope)
+            key = page_key(request)
+            if key in cache and anonymous(request):
+                entry = await run_in_threadpool(_servable_now, application, cache, key)
+                if entry is not None:
+                    await respond(request, entry)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def _servable_now(application: FastAPI, cache: PageCache, key: Key) -> Entry | None:
+    try:
+        with reading_sessions(application)() as session:
+            return servable(cache, key, session)
+    except Exception:  # noqa: BLE001 - the app answers it (a 503 when the database is down)
+        log.debug("the door could not answer %s", key, exc_info=True)
+        return None

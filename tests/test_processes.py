@@ -132,6 +132,30 @@ def test_a_session_started_on_one_process_works_on_the_other(world: dict[str, ob
         assert after.status_code == 303 and after.headers["location"].startswith("/login")
 
 
+def test_a_page_each_process_keeps_shows_a_change_made_on_the_other_at_once(
+        world: dict[str, object]) -> None:
+    """Each process keeps the anonymous draft page and answers it at the door from then on
+    (app/pagecache.py, KeptPages: only the stamp is read, in a session of its own); a comment
+    made through the other process is on it at the very next reading."""
+    first, second = world["bases"]  # type: ignore[misc]
+    page = f"/drafts/{world['open_draft']}"
+    kept = {base: httpx.get(f"{base}{page}", timeout=30) for base in (first, second)}
+    for base, answer in kept.items():
+        assert answer.status_code == 200
+        again = httpx.get(f"{base}{page}", timeout=30)
+        assert again.headers["etag"] == answer.headers["etag"] and again.text == answer.text
+    (token,) = run_async(bearer_tokens(first, ["browser@example.kg"]))
+    body = "Замечание, которое другой процесс должен показать сразу"
+    made = httpx.post(f"{first}/api/v1/drafts/{world['open_draft']}/comments", timeout=30,
+                      headers={"Authorization": f"Bearer {token}"},
+                      json={"body": body})
+    assert made.status_code == 201, made.text
+    for base in (second, first):
+        after = httpx.get(f"{base}{page}", timeout=30)
+        assert after.status_code == 200 and body in after.text
+        assert after.headers["etag"] != kept[base].headers["etag"]
+
+
 async def _publish_at_once(bases: tuple[str, str], tokens: list[str],
                            draft_id: int) -> list[httpx.Response]:
     async with httpx.AsyncClient(timeout=60) as client:

@@ -90,9 +90,11 @@ def draft_events(request: Request, draft_id: IdPath, session: DbSession) -> Resp
                                   media_type=MEDIA_TYPES["atom"], valid_until=feed.changes_at,
                                   last_modified=feed.updated)
 
+    # Readers and proxies may keep it a minute: a feed reader polls, it does not act on it.
+    kept_for = "public, max-age=60"
     if not pagecache.cacheable_query(request, {"lang": LANGUAGES}):
-        entry = pagecache.uncached(render)
+        entry = pagecache.uncached(render, kept_for)
     else:
         entry = pagecache.lookup_draft(request, session=session, draft_id=draft_id,
-                                       render=render)
-    return pagecache.respond(request, entry, cache_control="public, max-age=60")
+                                       render=render, cache_control=kept_for)
+    return pagecache.respond(request, entry)

@@ -8,8 +8,10 @@ another process; the cache is the app's own, never replaced.
 from datetime import timedelta
 
 import pytest
+from starlette.requests import Request
 
-from app.models import Role
+from app.api.deps import Viewer
+from app.models import Role, User
 from app.pagecache import PageCache
 from tests.conftest import bishkek, set_clock
 from tests.pages.conftest import CLOSES, DURING, LAW, OPENS, soup, text_of
@@ -302,3 +304,49 @@ def test_a_crowd_gets_the_last_rendering_while_that_page_is_rendered_again(app, 
             assert late.result(10).body in (b"closed", b"closed, again")  # never "open"
     finally:
         clock.set_now(None)
+
+
+def test_a_kept_page_is_answered_at_the_door_and_only_a_kept_page(client, make_draft, world,
+                                                                  login):
+    """Issue 9, scenario 2: an anonymous reader of a kept page is answered before routing
+    (``pagecache.KeptPages``), so the pages' own dependency, which every page route runs first,
+    sees only what had to be rendered: the first reading, the reading after a change, signed-in
+    readers, and addresses the cache does not keep."""
+    from app.pages.deps import page_viewer
+
+    routed: list[str] = []
+
+    def counted(request: Request, viewer: Viewer) -> User | None:
+        routed.append(request.url.path + ("?" + request.url.query if request.url.query else ""))
+        return page_viewer(request, viewer)
+
+    client.app.dependency_overrides[page_viewer] = counted
+    try:
+        draft = make_draft()
+        first = page_of(client, draft.id)
+        assert len(routed) == 1
+        for _ in range(3):
+            assert page_of(client, draft.id).text == first.text
+        feed = client.get(f"/drafts/{draft.id}/feed.atom")
+        assert client.get(f"/drafts/{draft.id}/feed.atom").content == feed.content
+        assert client.get(f"/drafts/{draft.id}/feed.atom").headers["cache-control"] == (
+            "public, max-age=60")
+        unchanged = client.get(f"/drafts/{draft.id}", headers={"If-None-Match":
+                                                               first.headers["etag"]})
+        assert unchanged.status_code == 304
+        assert len(routed) == 1  # the feed is not a page: it has no page dependency
+
+        comment(client, login(world["citizen"]), draft.id, "Замечание после первого чтения")
+        after = page_of(client, draft.id)
+        assert "Замечание после первого чтения" in after.text
+        assert len(routed) == 2
+        assert page_of(client, draft.id).text == after.text
+        assert len(routed) == 2
+
+        client.get(f"/drafts/{draft.id}", headers=login(world["moderator"]))
+        page_of(client, draft.id, "?utm_source=tv")
+        page_of(client, draft.id, "?utm_source=tv")
+        assert routed[2:] == [f"/drafts/{draft.id}", f"/drafts/{draft.id}?utm_source=tv",
+                              f"/drafts/{draft.id}?utm_source=tv"]
+    finally:
+        del client.app.dependency_overrides[page_viewer]
