@@ -18,6 +18,8 @@ serves it with `talkuu serve --workers 2` and the bare baseline (bench/bare_app.
 3. bot burst: 10,000 submissions from one account and address while 48 normal users comment
    once a second each (``--every``; at once every 3 s the burst held ~50 of their requests,
    too few for a p99); the bot's 429s and the normal users' p99, calm vs during the burst.
+   With ``--through-nginx`` also a control: the same paced bot sent to a location nginx
+   answers 429 by itself, so the app never sees it.
 
 The load generator runs in this one Python process, on uvloop, with the bare keep-alive
 HTTP/1.1 client of bench/http1.py (httpx cost ~6 ms of CPU per request and capped the earlier
@@ -48,6 +50,11 @@ from bench.http1 import Connection  # noqa: E402 - after the path is set
 from tests.processes import free_port, stop, wait_until_answering  # noqa: E402
 
 PYTHON = sys.executable
+# Scenario 3's control (--through-nginx): the same bot, sent to a location that nginx answers
+# 429 by itself (bench/nginx.conf), so that the app never sees it: what the users' p99 does
+# then is the machine's doing (the bot's process and nginx on the app's two cores).
+CONTROL = " through nginx, control: the bot refused by nginx alone"
+REFUSED_BY_NGINX = "/bench/refused-by-nginx"
 CLAUSES = 500
 PAGE_COMMENTS = 5_000
 
@@ -320,10 +327,11 @@ async def crowd_reading(base: str, page: str, seconds: float,
 
 
 async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm: float,
-                    submissions: int, every: float, seconds: float) -> tuple[Run, Run, Run]:
+                    submissions: int, every: float, seconds: float,
+                    bot_path: str | None = None) -> tuple[Run, Run, Run]:
     """Normal users comment every ``every`` seconds; after ``calm`` seconds one account and
     address sends ``submissions`` comments over 32 connections (in ``seconds``, or 0: as fast
-    as they are answered).  Returns (calm, during, bot).
+    as they are answered), to the comment path or to ``bot_path``.  Returns (calm, during, bot).
     The first 2 s of calm are not counted (each process's first requests of a kind).
 
     The bot runs in a process of its own, as a bot is not the users' browser: on one event
@@ -359,8 +367,8 @@ async def bot_burst(base: str, draft_id: int, bot: str, normal: list[str], calm:
             await asyncio.sleep(calm)
             phase["burst"] = True
             try:
-                run = await loop.run_in_executor(pool, _bot, base, path, bot, submissions,
-                                                 seconds)
+                run = await loop.run_in_executor(pool, _bot, base, bot_path or path, bot,
+                                                 submissions, seconds)
             finally:
                 phase["done"] = True
             return run
@@ -462,15 +470,18 @@ def main() -> None:
                                          "(Debian: apt-get install -y nginx-light)")
                     front = stack.enter_context(nginx_in_front(base, binary))
                     ways += [(" through nginx", front, 0.0),
-                             (" through nginx", front, args.bot_seconds)]
+                             (" through nginx", front, args.bot_seconds),
+                             (CONTROL, front, args.bot_seconds)]
                 for way, front, seconds in ways:
+                    bot_path = REFUSED_BY_NGINX if way == CONTROL else None
                     if seconds:
                         way += f", bot paced over {seconds:g} s"
                     comment_limit(url, 30)
                     calm, during, bot = asyncio.run(bot_burst(
                         front, draft_id, tokens[-1],
                         tokens[max(levels):max(levels) + normal_users],
-                        calm=8.0, submissions=args.bot, every=args.every, seconds=seconds))
+                        calm=8.0, submissions=args.bot, every=args.every, seconds=seconds,
+                        bot_path=bot_path))
                     print(row(f"3{way}. normal users, calm", calm))
                     print(row(f"3{way}. normal users, during the burst", during))
                     print(row(f"3{way}. bot, {args.bot:,} in {bot.elapsed:.1f} s (its own "
