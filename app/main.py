@@ -108,11 +108,11 @@ def prepare_routes(app: FastAPI) -> None:
 async def _warmed_up(app: FastAPI) -> AsyncIterator[None]:
     """Before a process serves anyone, what its first page would otherwise do while every
     visitor of that process waits: prepare the routes, configure the mappers, read the three
-    catalogs, compile the ~80 templates, create the engine (importing the driver).  Then, once per process, every
-    object alive is moved out of the garbage collector's sight (``gc.freeze``): without it each
-    full collection walks the whole application again (~0.1 s, at random moments).  Measured on
-    a 500-clause draft page: the first rendering 0.42-0.48 s before, 0.12-0.14 s after; the
-    cold-start p99 of bench/load.py's flash crowd (issue 9)."""
+    catalogs, compile the ~80 templates, create the engine (importing the driver).  Then, once
+    per process, every object alive is moved out of the garbage collector's sight
+    (``gc.freeze``): without it each full collection walks the whole application again (~0.1
+    s, at random moments).  Measured on a 500-clause draft page: the first rendering 0.42-0.48
+    s before, 0.12-0.14 s after; the cold-start p99 of bench/load.py's flash crowd (issue 9)."""
     global _frozen
     started = time.perf_counter()
     if get_settings().env is not Environment.TEST:

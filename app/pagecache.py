@@ -61,6 +61,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from app import clock, i18n
@@ -454,6 +456,8 @@ def _servable_now(application: FastAPI, cache: PageCache, key: Key) -> Entry | N
     try:
         with reading_sessions(application)() as session:
             return servable(cache, key, session)
-    except Exception:  # noqa: BLE001 - the app answers it (a 503 when the database is down)
-        log.debug("the door could not answer %s", key, exc_info=True)
+    except (DBAPIError, PoolTimeout):
+        return None  # the route answers it: a 503 while the database is down
+    except Exception:  # noqa: BLE001 - the route renders it, or answers the error itself
+        log.exception("a kept page could not be answered at the door: %s", key)
         return None
