@@ -20,7 +20,6 @@ from sqlalchemy import (
     JSON,
     Connection,
     CursorResult,
-    Integer,
     String,
     Table,
     bindparam,
@@ -125,17 +124,23 @@ def plain_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {"rows": text}
 
 
-def among(column: InstrumentedAttribute[int], ids: Collection[int],
-          dialect: Dialect) -> ColumnElement[bool]:
-    """``column IN (ids)`` with the ids as one JSON array: a statement text that does not grow
-    with their number (an expanding IN of a page's 1,500 comments was rendered, parsed by
-    psycopg and planned anew on every rendering), and no bound-parameter limit on SQLite."""
-    values = bindparam(None, json.dumps(sorted(ids)), type_=String)
-    if dialect.name == "postgresql":
-        elements = func.json_array_elements_text(cast(values, JSON)).table_valued("value")
-        return column.in_(select(cast(elements.c.value, Integer)))
-    elements = func.json_each(values).table_valued("value")
+def among(column: InstrumentedAttribute[Any], name: str,
+          dialect_name: str) -> ColumnElement[bool]:
+    """``column IN`` the values bound as ``name``, one JSON array (``json_list``): a statement
+    text that does not grow with their number (an expanding IN of a page's 1,500 comments was
+    rendered, parsed by psycopg and planned anew on every rendering; the clause keys of a
+    batch of comments likewise), and no bound-parameter limit on SQLite."""
+    array = bindparam(name, type_=String)
+    if dialect_name == "postgresql":
+        elements = func.json_array_elements_text(cast(array, JSON)).table_valued("value")
+        return column.in_(select(cast(elements.c.value, column.type)))
+    elements = func.json_each(array).table_valued("value")
     return column.in_(select(elements.c.value))
+
+
+def json_list(values: Collection[Any]) -> str:
+    """The parameter of ``among``."""
+    return json.dumps(sorted(values), ensure_ascii=False)
 
 
 def _json_default(value: object) -> str:

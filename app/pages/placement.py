@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.bulk import among
+from app.bulk import among, json_list
 from app.models import Clause, Comment, CommentStatus, Draft, Version
 from app.pages.views import Citation, ShownComments, citation
 from app.services import comparison as comparison_service
@@ -147,8 +147,9 @@ def load_comments(*, session: Session, ids: Iterable[int]) -> dict[int, Comment]
     if not wanted:
         return {}
     return {c.id: c for c in session.scalars(
-        select(Comment).where(among(Comment.id, wanted, session.get_bind().dialect))
-        .options(joinedload(Comment.author, innerjoin=True), joinedload(Comment.response)))}
+        select(Comment).where(among(Comment.id, "ids", session.get_bind().dialect.name))
+        .options(joinedload(Comment.author, innerjoin=True), joinedload(Comment.response)),
+        {"ids": json_list(wanted)})}
 
 
 @dataclass
