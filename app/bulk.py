@@ -24,14 +24,16 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
-    func,
     insert,
     select,
     text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.db import unstorable
 
@@ -124,18 +126,31 @@ def plain_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {"rows": text}
 
 
-def among(column: InstrumentedAttribute[Any], name: str,
-          dialect_name: str) -> ColumnElement[bool]:
+class _json_values(FunctionElement[Any]):
+    """The values of a JSON array bound as text, a row each in a column ``value``:
+    ``json_array_elements_text`` on PostgreSQL, ``json_each`` on SQLite (below)."""
+
+    name = "json_values"
+    inherit_cache = True
+
+
+@compiles(_json_values)
+def _json_each(element: _json_values, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_json_values, "postgresql")
+def _json_array_elements(element: _json_values, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_array_elements_text(CAST({compiler.process(element.clauses, **kw)} AS JSON))"
+
+
+def among(column: InstrumentedAttribute[Any], name: str) -> ColumnElement[bool]:
     """``column IN`` the values bound as ``name``, one JSON array (``json_list``): a statement
     text that does not grow with their number (an expanding IN of a page's 1,500 comments was
     rendered, parsed by psycopg and planned anew on every rendering; the clause keys of a
     batch of comments likewise), and no bound-parameter limit on SQLite."""
-    array = bindparam(name, type_=String)
-    if dialect_name == "postgresql":
-        elements = func.json_array_elements_text(cast(array, JSON)).table_valued("value")
-        return column.in_(select(cast(elements.c.value, column.type)))
-    elements = func.json_each(array).table_valued("value")
-    return column.in_(select(elements.c.value))
+    values = _json_values(bindparam(name, type_=String)).table_valued("value")
+    return column.in_(select(cast(values.c.value, column.type)))
 
 
 def json_list(values: Collection[Any]) -> str:

@@ -283,10 +283,10 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
     cache = of_app(request)
     stamp = current_stamp(session)
     entry = _moved_on(cache, key, session, stamp)
-    now = clock.now()
-    if entry is not None and entry.holds(stamp, now):
-        if not entry.expired(time.monotonic(), cache.ttl):
-            return entry
+    served = _without_rendering(cache, key, entry, stamp)
+    if served is not None:
+        return served
+    if entry is not None and entry.holds(stamp, clock.now()):
         # Only the TTL ran out: one request renders again, the others keep this one meanwhile.
         lock = cache.render_lock(key)
         if not lock.acquire(blocking=False):
@@ -295,8 +295,6 @@ def lookup(request: Request, *, session: Session, key: Key, render: Callable[[],
             return _store(request, cache, key, stamp, render, draft_id, cache_control)
         finally:
             lock.release()
-    if entry is not None and stale_while(cache, key, entry, now):
-        return entry
     with cache.render_lock(key):
         entry = cache.get(key)  # another request may have rendered it while this one waited
         if (entry is not None and entry.holds(stamp, clock.now())
@@ -323,7 +321,13 @@ def servable(cache: PageCache, key: Key, session: Session) -> Entry | None:
     when it holds now and its TTL has not run out, or while it is being rendered again
     (``stale_while``); None when only a rendering will do."""
     stamp = current_stamp(session)
-    entry = _moved_on(cache, key, session, stamp)
+    return _without_rendering(cache, key, _moved_on(cache, key, session, stamp), stamp)
+
+
+def _without_rendering(cache: PageCache, key: Key, entry: Entry | None,
+                       stamp: int) -> Entry | None:
+    """``entry`` if it may be served as it is: it holds at ``stamp`` and its TTL has not run
+    out, or this page is being rendered again meanwhile (``stale_while``)."""
     if entry is None:
         return None
     now = clock.now()
@@ -441,7 +445,7 @@ class KeptPages:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         application = scope.get("app")
         cache = getattr(getattr(application, "state", None), "page_cache", None)
-        if scope["type"] == "http" and scope["method"] == "GET" and cache:
+        if scope["type"] == "http" and scope["method"] == "GET" and cache is not None:
             request = Request(scope)
             key = page_key(request)
             if key in cache and anonymous(request):

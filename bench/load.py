@@ -53,7 +53,6 @@ PYTHON = sys.executable
 # Scenario 3's control (--through-nginx): the same bot, sent to a location that nginx answers
 # 429 by itself (bench/nginx.conf), so that the app never sees it: what the users' p99 does
 # then is the machine's doing (the bot's process and nginx on the app's two cores).
-CONTROL = " through nginx, control: the bot refused by nginx alone"
 REFUSED_BY_NGINX = "/bench/refused-by-nginx"
 CLAUSES = 500
 PAGE_COMMENTS = 5_000
@@ -460,7 +459,8 @@ def main() -> None:
                         print(row(f"2. {name} ({crowd.nbytes / 1e6:.2f} MB), 64 clients, "
                                   f"{label}", crowd, 200))
             if "3" not in skip:
-                ways = [("", base, 0.0), ("", base, args.bot_seconds)]
+                # (label, where the users and the bot send, the bot's seconds, the bot's path)
+                ways = [("", base, 0.0, None), ("", base, args.bot_seconds, None)]
                 if args.through_nginx:
                     from tests.servers import nginx_binary, nginx_in_front
 
@@ -469,11 +469,11 @@ def main() -> None:
                         raise SystemExit("--through-nginx needs nginx "
                                          "(Debian: apt-get install -y nginx-light)")
                     front = stack.enter_context(nginx_in_front(base, binary))
-                    ways += [(" through nginx", front, 0.0),
-                             (" through nginx", front, args.bot_seconds),
-                             (CONTROL, front, args.bot_seconds)]
-                for way, front, seconds in ways:
-                    bot_path = REFUSED_BY_NGINX if way == CONTROL else None
+                    ways += [(" through nginx", front, 0.0, None),
+                             (" through nginx", front, args.bot_seconds, None),
+                             (" through nginx, control: the bot refused by nginx alone", front,
+                              args.bot_seconds, REFUSED_BY_NGINX)]
+                for way, front, seconds, bot_path in ways:
                     if seconds:
                         way += f", bot paced over {seconds:g} s"
                     comment_limit(url, 30)

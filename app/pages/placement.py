@@ -147,7 +147,7 @@ def load_comments(*, session: Session, ids: Iterable[int]) -> dict[int, Comment]
     if not wanted:
         return {}
     return {c.id: c for c in session.scalars(
-        select(Comment).where(among(Comment.id, "ids", session.get_bind().dialect.name))
+        select(Comment).where(among(Comment.id, "ids"))
         .options(joinedload(Comment.author, innerjoin=True), joinedload(Comment.response)),
         {"ids": json_list(wanted)})}
 

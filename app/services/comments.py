@@ -4,11 +4,10 @@ reading, hiding.  A comment is never edited once submitted."""
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
 from types import SimpleNamespace
 
-from sqlalchemy import Select, TextClause, bindparam, exists, func, select, text, update
+from sqlalchemy import TextClause, bindparam, exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
@@ -130,7 +129,7 @@ def find_rounds(*, session: Session,
         _LATEST_ROUNDS, {"draft_ids": sorted({draft_id for draft_id, _key in wanted})})}
     keys = sorted({key for _draft, key in wanted if key is not None})
     clauses = ({(row.version_id, row.key): row.id for row in connection.execute(
-        _clauses(connection.dialect.name), {
+        _CLAUSES, {
             "version_ids": bulk.json_list({row.version_id for row in rounds.values()}),
             "keys": bulk.json_list(keys)})} if keys and rounds else {})
     consultations = {draft_id: Consultation(
@@ -158,13 +157,8 @@ _LATEST_ROUNDS = (
           & (_latest.c.round == Consultation.round))
     .join(Version, Version.id == Consultation.version_id)
 )
-@lru_cache
-def _clauses(dialect_name: str) -> Select[tuple[int, int, str]]:
-    """The clauses of some versions with some keys (``find_rounds``): one text whatever their
-    number."""
-    return select(Clause.id, Clause.version_id, Clause.key).where(
-        bulk.among(Clause.version_id, "version_ids", dialect_name),
-        bulk.among(Clause.key, "keys", dialect_name))
+_CLAUSES = select(Clause.id, Clause.version_id, Clause.key).where(
+    bulk.among(Clause.version_id, "version_ids"), bulk.among(Clause.key, "keys"))
 
 
 def submission_key(clause_key: str | None) -> str | None:
