@@ -238,19 +238,22 @@ async def get_session_maker() -> Callable[[], Session]:
 SessionMaker = Annotated[Callable[[], Session], Depends(get_session_maker)]
 
 
-def reading_sessions(app: FastAPI) -> Callable[[], Session]:
-    """A maker of sessions for one read of ``app`` outside any route (the page cache's door,
-    app/pagecache.py), ``get_session_maker``'s if tests replaced it.  On PostgreSQL each
-    statement is its own transaction (autocommit): no BEGIN and ROLLBACK around it, two round
-    trips of the four a kept page's answer made."""
+def statement_sessions(app: FastAPI, *, writing: bool = False) -> Callable[[], Session]:
+    """A maker of sessions of ``app`` for one statement outside any route's transaction: the
+    page cache's door reads the audit stamp with one (app/pagecache.py), a batch of comments
+    counts its attempts with one (app/api/comment_intake.py).  On PostgreSQL each statement is
+    its own transaction (autocommit): no BEGIN and COMMIT or ROLLBACK around it (two round trips
+    of the four a kept page's answer made), and a row it writes is locked only while it runs.
+    On SQLite a transaction, begun for ``writing`` as every write is (BEGIN IMMEDIATE), that
+    the caller commits.  ``get_session_maker``'s if tests replaced it."""
     override = app.dependency_overrides.get(get_session_maker)
-    return override() if override is not None else _reading_factory()
+    return override() if override is not None else _statement_factory(writing)
 
 
 @lru_cache
-def _reading_factory() -> Callable[[], Session]:
+def _statement_factory(writing: bool) -> Callable[[], Session]:
     if get_settings().is_sqlite:
-        return partial(new_session, writing=False)
+        return partial(new_session, writing=writing)
     autocommit = get_engine().execution_options(isolation_level="AUTOCOMMIT")
     return sessionmaker(bind=autocommit, expire_on_commit=False, autoflush=False)
 

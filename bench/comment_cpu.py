@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.load import bench_database, seed  # noqa: E402 - after the path is set
+from bench.load import bench_database, comment_policy, seed  # noqa: E402 - after the path is set
 
 
 async def call(app, method: str, path: str, headers: dict[str, str],  # noqa: ANN001
@@ -110,13 +110,7 @@ def main() -> None:
         draft_id, tokens = seed(url, 64)
         os.environ["TALKUU_DATABASE_URL"] = url
         os.environ.setdefault("TALKUU_ENV", "development")
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(url)
-        with engine.begin() as connection:  # as bench/load.py: counted per address, none refused
-            connection.execute(text("UPDATE rate_limit_policy SET per_account = NULL, "
-                                    "per_address = 1000000 WHERE action = 'comment'"))
-        engine.dispose()
+        comment_policy(url, lifted=True)  # as bench/load.py: all counted, none refused
         from app.main import create_app
         from bench.bare_app import app as bare
 

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.comment_cpu import call  # noqa: E402 - after the path is set
-from bench.load import CLAUSES, PAGE_COMMENTS, bench_database, comment_limit, seed  # noqa: E402
+from bench.load import CLAUSES, PAGE_COMMENTS, bench_database, comment_policy, seed  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     with bench_database() as url:
         clients = 64
         draft_id, tokens = seed(url, clients)
-        comment_limit(url, None)
+        comment_policy(url, lifted=True)
         os.environ["TALKUU_DATABASE_URL"] = url
         os.environ.setdefault("TALKUU_ENV", "development")
         from app.main import create_app

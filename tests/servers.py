@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -162,6 +163,14 @@ async def bearer_tokens(base: str, emails: list[str]) -> list[str]:
             answer.raise_for_status()
             return answer.json()["access_token"]
         return list(await asyncio.gather(*(token(e) for e in emails)))
+
+
+def wait_for_a_fresh_window(window: int, room: float) -> None:
+    """Rate limits count in fixed windows of the real clock here: do not start a count that
+    would straddle two of them (less than ``room`` seconds left of this one)."""
+    left = window - time.time() % window
+    if left < room:
+        time.sleep(left + 0.1)
 
 
 def populate(url: str, citizens: int, law: str = LAW) -> tuple[int, list[str]]:

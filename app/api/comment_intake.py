@@ -11,7 +11,8 @@ statements for the lot (group commit).  Nothing changes for the one who submits:
   receipt is never given for a comment that is not stored;
 - each submission is checked on its own and in the route's order (rate limit, 404, 401/CSRF,
   the body, 403, the round); a refusal of one is its own answer and changes nothing for the
-  others of its batch, and every attempt is counted, refused or not;
+  others of its batch, and every attempt is counted, refused or not (the batch's attempts in
+  one statement of their own, before its transaction: see ``batch``);
 - a batch that fails as a whole (the database went away, a deadlock, a bug) is handled again
   one submission at a time (``one``), so that no submission suffers for another's.
 
@@ -75,6 +76,11 @@ class Submission:
     subject: Subject  # who is counted by the rate limit
 
 
+# A submission waiting for its batch, with its sessions (the batch's, the count's) and its
+# answer to come.
+Waiting = tuple[Submission, Sessions, Sessions | None, "asyncio.Future[CommentCreated]"]
+
+
 def is_form(content_type: str) -> bool:
     """A submission in a multipart form (which may carry files) is handled alone (``one``);
     any other body is read as JSON and joins a batch."""
@@ -117,16 +123,18 @@ def uploads_from(form: FormData | None) -> list[Upload]:
 # --- one at a time -----------------------------------------------------------------------------
 
 def one(sessions: Sessions, submission: Submission, form: FormData | None = None,
-        unreadable: Exception | None = None) -> CommentCreated:
+        unreadable: Exception | None = None, *, counted: bool = False) -> CommentCreated:
     """One submission in a transaction of its own: the route's checks in their order, then the
     comment.  The attempt's count is part of that transaction: a refusal commits it; any other
     failure rolls back and counts the attempt again in a transaction of its own, so every
     attempt is counted.  ``form``: a multipart form, which may carry files; ``unreadable``: the
-    body could not be read (refused after the checks that come before the body)."""
+    body could not be read (refused after the checks that come before the body); ``counted``:
+    the attempt was counted (and not refused) already, by its batch."""
     with sessions() as session:
         try:
-            ratelimit_service.check(session=session, action="comment",
-                                    subject=submission.subject)
+            if not counted:
+                ratelimit_service.check(session=session, action="comment",
+                                        subject=submission.subject)
             draft = drafts_service.get_draft(session=session, draft_id=submission.draft_id)
             user = require_user(submission.credentials.resolve(session))
             if unreadable is not None:
@@ -143,43 +151,69 @@ def one(sessions: Sessions, submission: Submission, form: FormData | None = None
             raise
         except (TalkuuError, HTTPException):
             session.rollback()
-            # Counted again in a transaction of its own; a refusal there only counts (the
-            # attempt's own refusal is already given).
-            with suppress(RateLimited):
-                count_attempt(sessions, "comment", submission.subject)
+            if not counted:
+                # Counted again in a transaction of its own; a refusal there only counts (the
+                # attempt's own refusal is already given).
+                with suppress(RateLimited):
+                    count_attempt(sessions, "comment", submission.subject)
             raise
 
 
 # --- in batches --------------------------------------------------------------------------------
 
-def batch(sessions: Sessions, submissions: list[Submission]) -> list[Outcome]:
-    """The submissions in one transaction: for each, its answer or its refusal, in order.  A
-    failure of the whole (not of one submission's checks) has each handled again alone."""
+def batch(sessions: Sessions, submissions: list[Submission],
+          counting: Sessions | None = None) -> list[Outcome]:
+    """The submissions in one transaction: for each, its answer or its refusal, in order.
+
+    Their attempts are counted first and apart, committed at once, with ``counting`` (one
+    statement in autocommit on PostgreSQL, ``db.statement_sessions``; ``sessions`` without it):
+    inside the batch's transaction the counters' row locks were held until the batch committed,
+    and a bot's submissions in the batches of two processes made each wait for the other's
+    whole batch, with everybody else's submissions in it (issue 9, scenario 3).  A failure of
+    the whole (not of one submission's checks) has each of those not refused handled again
+    alone, without being counted again."""
+    try:
+        refusals = _counted(counting or sessions, submissions)
+    except Exception as error:
+        if len(submissions) == 1:
+            return [error]  # the database failed: alone it would fail the same way
+        log.warning("the attempts of a batch of %d comments could not be counted (%r); "
+                    "handling them one by one", len(submissions), error)
+        return [_alone(sessions, submission) for submission in submissions]
     try:
         with sessions() as session:
-            outcomes = _batch(session, submissions)
+            outcomes = _batch(session, submissions, refusals)
             session.commit()
             return outcomes
     except Exception as error:
         if len(submissions) == 1 and not isinstance(error, TalkuuError | HTTPException):
             return [error]  # the database failed: alone it would fail the same way
-        # A refusal of the whole (a NUL character only the insert finds) is also given alone,
-        # where its attempt is counted apart like every other refused attempt.
+        # A refusal of the whole (a NUL character only the insert finds) is also given alone.
         log.warning("a batch of %d comments failed (%r); handling them one by one",
                     len(submissions), error)
-        return [_alone(sessions, submission) for submission in submissions]
+        return [refusal or _alone(sessions, submission, counted=True)
+                for submission, refusal in zip(submissions, refusals, strict=True)]
 
 
-def _alone(sessions: Sessions, submission: Submission) -> Outcome:
+def _counted(sessions: Sessions, submissions: list[Submission]) -> list[RateLimited | None]:
+    """Count each submission's attempt (committed); the refusals, in order."""
+    with sessions() as session:
+        refusals = ratelimit_service.check_many(
+            session=session, action="comment", subjects=[s.subject for s in submissions])
+        session.commit()
+        return refusals
+
+
+def _alone(sessions: Sessions, submission: Submission, *, counted: bool = False) -> Outcome:
     try:
-        return one(sessions, submission)
+        return one(sessions, submission, counted=counted)
     except Exception as error:
         return error
 
 
-def _batch(session: Session, submissions: list[Submission]) -> list[Outcome]:
-    outcomes: list[Outcome | None] = list(ratelimit_service.check_many(
-        session=session, action="comment", subjects=[s.subject for s in submissions]))
+def _batch(session: Session, submissions: list[Submission],
+           refusals: list[RateLimited | None]) -> list[Outcome]:
+    outcomes: list[Outcome | None] = list(refusals)
     live = [i for i, outcome in enumerate(outcomes) if outcome is None]
     ids = {submissions[i].draft_id for i in live}
     drafts = ({d.id: d for d in session.scalars(select(Draft).where(Draft.id.in_(ids)))}
@@ -222,12 +256,13 @@ class Intake:
     """The submissions of one event loop waiting for a batch, and the batches in progress."""
 
     def __init__(self) -> None:
-        self.waiting: list[tuple[Submission, Sessions, asyncio.Future[CommentCreated]]] = []
+        self.waiting: list[Waiting] = []
         self.running = 0
 
-    async def submit(self, sessions: Sessions, submission: Submission) -> CommentCreated:
+    async def submit(self, sessions: Sessions, submission: Submission,
+                     counting: Sessions | None = None) -> CommentCreated:
         future: asyncio.Future[CommentCreated] = asyncio.get_running_loop().create_future()
-        self.waiting.append((submission, sessions, future))
+        self.waiting.append((submission, sessions, counting, future))
         if self.running < LANES:
             self._start()
         return await future
@@ -236,18 +271,17 @@ class Intake:
         taken, self.waiting = self.waiting[:MOST], self.waiting[MOST:]
         self.running += 1
         work = asyncio.ensure_future(run_in_threadpool(
-            batch, taken[0][1], [submission for submission, _sessions, _future in taken]))
+            batch, taken[0][1], [submission for submission, *_rest in taken], taken[0][2]))
         work.add_done_callback(partial(self._finish, taken))
 
-    def _finish(self, taken: list[tuple[Submission, Sessions, asyncio.Future[CommentCreated]]],
-                work: asyncio.Future[list[Outcome]]) -> None:
+    def _finish(self, taken: list[Waiting], work: asyncio.Future[list[Outcome]]) -> None:
         self.running -= 1
         try:
             outcomes: list[Outcome] = work.result()
         except BaseException as error:  # noqa: BLE001 - cancelled at shutdown: each is told
             outcomes = [error if isinstance(error, Exception) else RuntimeError(str(error))
                         ] * len(taken)
-        for (_submission, _sessions, future), outcome in zip(taken, outcomes, strict=True):
+        for (*_submission, future), outcome in zip(taken, outcomes, strict=True):
             if future.done():  # its client went away; the comment is stored all the same
                 continue
             if isinstance(outcome, Exception):
@@ -261,11 +295,12 @@ class Intake:
 _intakes: "WeakKeyDictionary[asyncio.AbstractEventLoop, Intake]" = WeakKeyDictionary()
 
 
-async def submit(sessions: Sessions, submission: Submission) -> CommentCreated:
+async def submit(sessions: Sessions, submission: Submission,
+                 counting: Sessions | None = None) -> CommentCreated:
     """Answer ``submission`` with its receipt once the batch it joins has committed (or with
-    its refusal, raised)."""
+    its refusal, raised); ``counting``: see ``batch``."""
     loop = asyncio.get_running_loop()
     intake = _intakes.get(loop)
     if intake is None:
         intake = _intakes[loop] = Intake()
-    return await intake.submit(sessions, submission)
+    return await intake.submit(sessions, submission, counting)

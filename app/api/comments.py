@@ -14,7 +14,7 @@ from app.api.deps import (
 )
 from app.api.ratelimits import FlagLimit, SupportLimit, credential_and_address
 from app.api.uploads import json_object
-from app.db import DbSession, SessionMaker
+from app.db import DbSession, SessionMaker, statement_sessions
 from app.errors import TalkuuError
 from app.models import Comment, User
 from app.schemas.comment import (
@@ -103,7 +103,8 @@ async def create_comment(request: Request, draft_id: IdPath,
     submission = replace(submission, data=data)
     if form is not None:
         return await run_in_threadpool(comment_intake.one, sessions, submission, form)
-    return await comment_intake.submit(sessions, submission)
+    return await comment_intake.submit(sessions, submission,
+                                       statement_sessions(request.app, writing=True))
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)

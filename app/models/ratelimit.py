@@ -7,7 +7,12 @@ from app.db import Base
 
 
 class RateLimitPolicy(Base):
-    """How often an action may be taken per account and per address, editable by an admin."""
+    """How often an action may be taken per account and per address, editable by an admin:
+    at most ``per_account``/``per_address`` in a window of ``window_seconds`` and, where
+    ``burst_seconds`` is set, at most ``burst_per_account``/``burst_per_address`` in a window of
+    that many seconds (a short window: the pace of a person, so that a script's burst is
+    refused at once rather than after the whole allowance of the long window).  None: no
+    limit of that kind."""
 
     __tablename__ = "rate_limit_policy"
 
@@ -15,6 +20,9 @@ class RateLimitPolicy(Base):
     per_account: Mapped[int | None]
     per_address: Mapped[int | None]
     window_seconds: Mapped[int]
+    burst_per_account: Mapped[int | None]
+    burst_per_address: Mapped[int | None]
+    burst_seconds: Mapped[int | None]
 
 
 class RateLimitCounter(Base):

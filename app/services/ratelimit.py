@@ -7,6 +7,12 @@ thousands of requests a second then costs the database one upsert per process pe
 instead of one per request, and its 429s come back fast (issue 9, scenario 3).  Such attempts
 are not counted; they could not change anything, the subject being over its limit already.
 
+A policy may have two windows: the long one (an allowance, e.g. 30 comments in 10 minutes)
+and a short one (a pace, e.g. 5 in 10 seconds); an attempt counts in both, and is refused when
+it passes either.  Without the short window a script spent the whole allowance in the first
+instant of its burst, and those 30 comments written at once were what slowed everybody else's
+(bench/README.md, scenario 3).
+
 The policies (set by migrations or by an administrator in SQL) are read at most every
 ``POLICY_MEMORY`` seconds per process.
 """
@@ -46,15 +52,26 @@ POLICY_MEMORY = 5.0  # seconds
 
 
 @dataclass(frozen=True)
-class Policy:
+class Window:
+    """At most ``per_account`` and ``per_address`` attempts in a fixed window of ``seconds``;
+    ``tag`` tells its counters from those of the action's other window."""
+
     per_account: int | None
     per_address: int | None
-    window_seconds: int
+    seconds: int
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    windows: tuple[Window, ...]
 
 
 _policies: dict[str, tuple[float, Policy | None]] = {}  # action -> (monotonic deadline, policy)
 _MAX_REMEMBERED = 10_000
-_refused: dict[str, tuple[float, float]] = {}  # key -> (monotonic deadline, clock window end)
+# Refusals remembered per action and subject (whichever window refused it):
+# key -> (monotonic deadline, clock end of the window that refused).
+_refused: dict[str, tuple[float, float]] = {}
 _refused_lock = threading.Lock()
 
 
@@ -70,7 +87,7 @@ def remembered_refusal(action: str, subject: Subject) -> int | None:
     return None
 
 
-def _remember_refusal(keys: list[str], window_end: float) -> None:
+def _remember_refusal(window_ends: Mapping[str, float]) -> None:
     deadline = time.monotonic() + REFUSAL_MEMORY
     with _refused_lock:
         if len(_refused) >= _MAX_REMEMBERED:
@@ -79,7 +96,7 @@ def _remember_refusal(keys: list[str], window_end: float) -> None:
                 del _refused[key]
             if len(_refused) >= _MAX_REMEMBERED:
                 _refused.clear()  # a flood of distinct subjects: forget, the database counts
-        for key in keys:
+        for key, window_end in window_ends.items():
             _refused[key] = (deadline, window_end)
 
 
@@ -96,7 +113,13 @@ def _policy(session: Session, action: str) -> Policy | None:
     if known is not None and time.monotonic() < known[0]:
         return known[1]
     row = session.get(RateLimitPolicy, action)
-    policy = Policy(row.per_account, row.per_address, row.window_seconds) if row else None
+    policy = None
+    if row is not None:
+        windows = [Window(row.per_account, row.per_address, row.window_seconds)]
+        if row.burst_seconds:
+            windows.append(Window(row.burst_per_account, row.burst_per_address,
+                                  row.burst_seconds, tag=f"@{row.burst_seconds}s"))
+        policy = Policy(tuple(windows))
     _policies[action] = (time.monotonic() + POLICY_MEMORY, policy)
     return policy
 
@@ -106,8 +129,8 @@ def _subject_keys(action: str, subject: Subject) -> list[str]:
             for kind, value in (("acct", subject.account), ("addr", subject.address)) if value]
 
 
-def _key(action: str, kind: str, value: str) -> str:
-    return f"{action}:{kind}:{_hashed(value)}"
+def _key(action: str, kind: str, value: str, tag: str = "") -> str:
+    return f"{action}{tag}:{kind}:{_hashed(value)}"
 
 
 _UPSERTS: dict[int, TextClause] = {}  # number of keys -> statement (SQLite)
@@ -125,29 +148,32 @@ def _upsert(n: int) -> TextClause:
     here."""
     statement = _UPSERTS.get(n)
     if statement is None:
-        rows = ", ".join(f"(:key{i}, :window_start, :hits{i})" for i in range(n))
+        rows = ", ".join(f"(:key{i}, :start{i}, :hits{i})" for i in range(n))
         statement = _UPSERTS[n] = text(
             f"INSERT INTO rate_limit_counter (key, window_start, hits) VALUES {rows} {_ADD_HITS}")
     return statement
 
 
-def _hits(session: Session, added: Mapping[str, int], window_start: int) -> dict[str, int]:
-    """Add hits to counters in one statement; the counts after it."""
+def _hits(session: Session, added: Mapping[str, int],
+          window_starts: Mapping[str, int]) -> dict[str, int]:
+    """Add hits to counters (each in its window) in one statement; the counts after it."""
     connection = session.connection()  # Core on the connection: every request counts here
     # Sorted: two transactions upserting the same rows take their locks in the same order.
     keys = sorted(added)
     if connection.dialect.name == "postgresql":
         rows = _UPSERT_RECORDS.execute(connection, [
-            {"key": key, "window_start": window_start, "hits": added[key]} for key in keys])
+            {"key": key, "window_start": window_starts[key], "hits": added[key]}
+            for key in keys])
     else:
         rows = connection.execute(_upsert(len(keys)), {
-            "window_start": window_start, **{f"key{i}": key for i, key in enumerate(keys)},
+            **{f"key{i}": key for i, key in enumerate(keys)},
+            **{f"start{i}": window_starts[key] for i, key in enumerate(keys)},
             **{f"hits{i}": added[key] for i, key in enumerate(keys)}})
     return {key: int(hits) for key, hits in rows}
 
 
 def check(*, session: Session, action: str, subject: Subject) -> None:
-    """Count one attempt of ``action``; RateLimited (429) once a limit of the window is passed."""
+    """Count one attempt of ``action``; RateLimited (429) once a limit of a window is passed."""
     refusal = check_many(session=session, action=action, subjects=[subject])[0]
     if refusal is not None:
         raise refusal
@@ -156,7 +182,8 @@ def check(*, session: Session, action: str, subject: Subject) -> None:
 def check_many(*, session: Session, action: str,
                subjects: list[Subject]) -> list[RateLimited | None]:
     """Count one attempt of ``action`` for each subject, in their order, in one statement: for
-    each, its refusal (once a limit of the window is passed by that attempt) or None.  The
+    each, its refusal (once a limit of one of the policy's windows is passed by that attempt,
+    with the seconds left in the window that refused it) or None.  The
     same subject may come several times (a batch of submissions, app/api/comment_intake.py);
     its attempts are counted one after the other.  A subject refused a moment ago is refused
     again without being counted."""
@@ -172,36 +199,52 @@ def check_many(*, session: Session, action: str,
     if policy is None:
         return outcomes
     now = clock.now().timestamp()
-    window_start = int(now // policy.window_seconds) * policy.window_seconds
-    window_end = window_start + policy.window_seconds
-    retry_after = max(1, math.ceil(window_end - now))
-    counted: list[tuple[int, dict[str, int]]] = []  # (position, key -> limit)
+    ends = {window: (now // window.seconds + 1) * window.seconds for window in policy.windows}
+    counted: list[tuple[int, list[_Limit]]] = []
     for position, subject in live:
-        limits = {_key(action, kind, value): limit
-                  for kind, value, limit in (("acct", subject.account, policy.per_account),
-                                             ("addr", subject.address, policy.per_address))
-                  if value and limit}
+        limits = [_Limit(_key(action, kind, value, window.tag), limit,
+                         int(ends[window]) - window.seconds, ends[window],
+                         _key(action, kind, value))
+                  for window in policy.windows
+                  for kind, value, limit in (("acct", subject.account, window.per_account),
+                                             ("addr", subject.address, window.per_address))
+                  if value and limit]
         if limits:
             counted.append((position, limits))
     if not counted:
         return outcomes
-    added = Counter(key for _position, limits in counted for key in limits)
-    totals = _hits(session, added, window_start)
+    added = Counter(limit.counter for _position, limits in counted for limit in limits)
+    totals = _hits(session, added, {limit.counter: limit.window_start
+                                    for _position, limits in counted for limit in limits})
     # The count each attempt saw: the total less the attempts after it in this batch.
     seen = {key: totals[key] - hits for key, hits in added.items()}
-    refused: set[str] = set()
+    refused: dict[str, float] = {}  # subject key -> end of the (latest) window that refused it
     for position, limits in counted:
-        over = False
-        for key, limit in limits.items():
-            seen[key] += 1
-            if seen[key] > limit:
-                over = True
-                refused.add(key)
+        over = []
+        for limit in limits:  # the attempt counts on each of its counters
+            seen[limit.counter] += 1
+            if seen[limit.counter] > limit.limit:
+                over.append(limit)
+        for limit in over:
+            refused[limit.subject] = max(refused.get(limit.subject, 0.0), limit.window_end)
         if over:
-            outcomes[position] = RateLimited(retry_after=retry_after)
+            end = max(limit.window_end for limit in over)
+            outcomes[position] = RateLimited(retry_after=max(1, math.ceil(end - now)))
     if refused:
-        _remember_refusal(sorted(refused), window_end)
+        _remember_refusal(refused)
     return outcomes
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """One limit an attempt is counted against: its counter (in its window) and the key its
+    subject's refusal is remembered by."""
+
+    counter: str
+    limit: int
+    window_start: int
+    window_end: float
+    subject: str
 
 
 def prune(*, session: Session, older_than_seconds: int = 86_400) -> int:

@@ -3,13 +3,17 @@ batch gets the answer it would get alone, every attempt is counted, and a batch 
 a whole is handled again one by one.  (Batches forming under real concurrency, on real server
 processes: tests/test_concurrent_comments.py.)"""
 
+import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from fastapi import FastAPI
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.orm import Session
 
 from app.api.comment_intake import Submission, batch
 from app.api.deps import Credentials
+from app.db import get_engine, statement_sessions
 from app.errors import TalkuuError
 from app.models import (
     AuditEntry, Comment, OutboxMessage, RateLimitCounter, RateLimitPolicy, Role, TokenKind,
@@ -67,6 +71,11 @@ def _status(outcome: object) -> int:
 
 
 def test_each_submission_of_a_batch_gets_its_own_answer(world, db):
+    # Six of one account in one moment would pass the comment policy's pace (5 in 10 s,
+    # tests/services/test_ratelimit.py); here each answer is to be the one it gets alone.
+    db.execute(update(RateLimitPolicy).where(RateLimitPolicy.action == "comment")
+               .values(burst_per_account=None))
+    db.commit()
     tokens = world["tokens"]
     same = "Предлагаю уточнить понятие потребителя в статье первой закона"
     submissions = [
@@ -149,13 +158,64 @@ def test_a_batch_that_fails_as_a_whole_is_handled_one_by_one(world, db, bad, cod
 
 
 def test_a_lone_submission_refused_by_the_database_layer_is_counted(world, db):
-    """A batch of one whose insert refuses it (a NUL character) rolls back its count with it;
-    the attempt is then made alone and counted apart, as every refused attempt is."""
+    """A batch of one whose insert refuses it (a NUL character): its attempt was counted
+    before the batch's transaction, which is rolled back; made again alone, it is not counted
+    twice."""
     outcomes = batch(world["sessions"], [_submission(world, {"body": "Нуль\x00"},
                                                      token=world["tokens"]["citizen"])])
     assert [getattr(o, "code", None) for o in outcomes] == ["nul_character"]
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 1
+
+
+def test_a_batch_counts_its_attempts_apart_before_its_transaction(world, db):
+    """The count is committed on its own before the batch's transaction begins: inside it, the
+    counters' rows were locked until the batch committed, and a bot's submissions in two
+    processes' batches made each batch wait for the other's (issue 9, scenario 3).  It stays
+    counted when the batch then fails."""
+    steps: list[str] = []
+
+    def counting() -> Session:
+        session = world["sessions"]()
+        steps.append("count")
+        event.listen(session, "after_commit", lambda _s: steps.append("count committed"))
+        return session
+
+    def sessions() -> Session:
+        steps.append("batch")
+        return world["sessions"]()
+
+    outcomes = batch(sessions, [_submission(world, {"body": "Нуль\x00"},
+                                            token=world["tokens"]["citizen"])], counting)
+    assert [getattr(o, "code", None) for o in outcomes] == ["nul_character"]
+    assert steps[:3] == ["count", "count committed", "batch"]
+    assert "count" not in steps[3:]  # handled again alone (with ``sessions``), not recounted
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 1
+
+
+def test_a_count_in_a_statement_session_leaves_no_lock_behind():
+    """``db.statement_sessions`` on PostgreSQL: each statement its own transaction, so the
+    counter a count wrote is free for another process at once, while the session is open."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there a count is a write transaction")
+    subject = Subject(account=f"bearer:{uuid.uuid4()}", address=None)
+    key = ratelimit_service._key("comment", "acct", subject.account)
+    try:
+        with statement_sessions(FastAPI(), writing=True)() as session:
+            assert ratelimit_service.check_many(session=session, action="comment",
+                                                subjects=[subject]) == [None]
+            with engine.connect() as other:
+                other.execute(text("SET lock_timeout = '500ms'"))
+                updated = other.execute(text("UPDATE rate_limit_counter SET hits = hits "
+                                             "WHERE key = :key"), {"key": key})
+                assert updated.rowcount == 1  # committed already, and not locked
+                other.commit()
+    finally:
+        ratelimit_service.forget()
+        with engine.begin() as cleanup:
+            cleanup.execute(text("DELETE FROM rate_limit_counter WHERE key LIKE :k"),
+                            {"k": f"comment%:acct:{key.rsplit(':', 1)[1]}"})
 
 
 def test_fields_to_check_are_named_the_same_way_everywhere(client, world, login):

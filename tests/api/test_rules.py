@@ -1,5 +1,7 @@
 """Rules of the API beyond the happy path: who may call what, bad input, lists, the clock."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -351,14 +353,40 @@ def test_sign_in_is_rate_limited_and_failures_count(client, make_user, db):
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 11
 
 
-def test_commenting_is_rate_limited_per_account(client, setup, db):
+def test_commenting_is_paced_per_account(client, setup, db):
+    """The shipped comment policy: at most 5 per account in 10 seconds; the refusal says how
+    many seconds are left of them."""
     url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
-    statuses = [client.post(url, json={"body": f"Комментарий {i}"},
-                            headers=setup["h"]["citizen"]).status_code for i in range(32)]
-    assert statuses[:30] == [201] * 30 and statuses[30:] == [429, 429]
+    answers = [client.post(url, json={"body": f"Комментарий {i}"},
+                           headers=setup["h"]["citizen"]) for i in range(7)]
+    assert [a.status_code for a in answers] == [201] * 5 + [429, 429]
+    assert answers[5].json()["error"] == "rate_limited"
+    assert answers[5].headers["Retry-After"] == "10"  # the clock stands at 12:00:00
     # Every acknowledged comment is stored; nothing of the refused ones is.
+    assert db.scalar(select(func.count()).select_from(Comment)) == 5
+    # Another account is not affected, and ten seconds on the first may go on.
+    other = client.post(url, json={"body": "Другой"}, headers=setup["h"]["citizen2"])
+    assert other.status_code == 201
+    set_clock(client, bishkek(2026, 12, 5, 12) + timedelta(seconds=10))
+    later = client.post(url, json={"body": "Позже"}, headers=setup["h"]["citizen"])
+    assert later.status_code == 201
+
+
+def test_commenting_has_an_allowance_per_account(client, setup, db):
+    """At the pace, 30 per account in 10 minutes; the 31st waits for the next 10 minutes."""
+    url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
+    start = bishkek(2026, 12, 5, 12)
+    statuses = []
+    for ten in range(7):
+        set_clock(client, start + timedelta(seconds=10 * ten))
+        statuses += [client.post(url, json={"body": f"Комментарий {ten}-{i}"},
+                                 headers=setup["h"]["citizen"]).status_code
+                     for i in range(5 if ten < 6 else 1)]
+    assert statuses == [201] * 30 + [429]
+    refused = client.post(url, json={"body": "Ещё"}, headers=setup["h"]["citizen"])
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == str(600 - 60)
     assert db.scalar(select(func.count()).select_from(Comment)) == 30
-    # Another account is not affected.
     other = client.post(url, json={"body": "Другой"}, headers=setup["h"]["citizen2"])
     assert other.status_code == 201
 
@@ -372,12 +400,18 @@ def test_refused_comments_count_toward_the_limit_too(client, setup, db):
     url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
     headers = {**setup["h"]["citizen"], "Content-Type": "application/json"}
     bodies = [b'{"body": "   "}', '{"body": "x", "clause_key": "art-999"}'.encode(),
-              b"{not json"] * 10
-    refused = [client.post(url, content=body, headers=headers).status_code for body in bodies]
+              b"{not json"]
+    start = bishkek(2026, 12, 5, 12)
+    refused = []
+    for ten in range(10):  # at the pace (5 in 10 s), so that only the allowance is reached
+        set_clock(client, start + timedelta(seconds=10 * ten))
+        refused += [client.post(url, content=body, headers=headers).status_code
+                    for body in bodies]
     assert refused == [422, 404, 422] * 10
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
     blocked = client.post(url, json={"body": "Теперь по существу"}, headers=setup["h"]["citizen"])
     assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 10  # the 10 minutes' allowance, not the pace
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 31
     assert db.scalar(select(func.count()).select_from(Comment)) == 0
 
@@ -400,10 +434,10 @@ def test_a_refused_subject_is_refused_at_the_door_in_its_language(client, setup,
     from app.models import RateLimitCounter
 
     url = f"/api/v1/drafts/{setup['draft']['id']}/comments"
-    for i in range(31):
+    for i in range(6):  # the sixth passes the pace of 5 in 10 seconds
         client.post(url, json={"body": f"Комментарий {i}"}, headers=setup["h"]["citizen"])
     counted = db.scalar(select(func.max(RateLimitCounter.hits)))
-    assert counted == 31
+    assert counted == 6
     for _ in range(5):
         door = client.post(url, json={"body": "Ещё"},
                            headers={**setup["h"]["citizen"], "Accept-Language": "ky"})
@@ -417,8 +451,8 @@ def test_a_refused_subject_is_refused_at_the_door_in_its_language(client, setup,
     unread = client.post(url, content=b"{not json", headers={
         **setup["h"]["citizen"], "Content-Type": "application/json"})
     assert unread.status_code == 429
-    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 31
-    assert db.scalar(select(func.count()).select_from(Comment)) == 30
+    assert db.scalar(select(func.max(RateLimitCounter.hits))) == 6
+    assert db.scalar(select(func.count()).select_from(Comment)) == 5
 
 
 def test_draft_from_an_uploaded_text_file(client, setup):
