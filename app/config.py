@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     # connection pools are sized from these.
     max_concurrent_reads: int = Field(default=16, ge=1, le=200)
     max_concurrent_writes: int = Field(default=8, ge=1, le=100)
-    # Of those write places, how many one client address may hold (app/gate.py).
-    max_concurrent_writes_per_client: int = Field(default=4, ge=1, le=100)
+    # Of those write places, how many one client address may hold; also how many of its JSON
+    # comment submissions may wait in the process's batch intake at once (app/gate.py).
+    max_concurrent_writes_per_client: int = Field(default=1, ge=1, le=100)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:

@@ -15,10 +15,15 @@ A writing request's body is read before it is admitted, so a slow client holds n
 The JSON API's comment submissions take no write place: they wait for their batch on the loop,
 and the batches hold at most ``comment_intake.LANES`` threads and connections.
 
-One client address has at most ``writes_per_client`` of the write places at once; its further
-writes wait for one of its own to finish.  A bot bursting thousands of submissions from one
-address then cannot fill every place and make everybody else queue behind it (issue 9,
-scenario 3); its attempts are still counted and refused by the rate limits.  Behind a reverse
+One client address has at most ``writes_per_client`` (one by default) of the write places at
+once, and as many comment submissions in the batch intake; its further writes wait for one of
+its own to finish.  A bot bursting thousands of submissions from one address then cannot fill
+every place and make everybody else queue behind it (issue 9, scenario 3); its attempts are
+still counted and refused by the rate limits.  One rather than the four it was: with four, the
+bot's submissions that reach the app filled each batch with four of its comments, and the
+users' comments that joined those batches (or waited for them) took twice as long as in calm
+(bench/README.md); a person sends one thing at a time, and an office behind one address waits
+a batch (milliseconds) per colleague.  Behind a reverse
 proxy this needs the client's address from the proxy (``FORWARDED_ALLOW_IPS``, see
 docs/deploy.md), or every request shares the proxy's address and the cap becomes a limit on
 the whole site: it is then better switched off (set it as high as ``max_concurrent_writes``).

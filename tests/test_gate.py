@@ -100,3 +100,30 @@ def test_json_comment_submissions_take_no_write_place(limits) -> None:
 
     _inside, statuses = asyncio.run(scenario())
     assert statuses == [201] * 24
+
+
+def test_by_default_an_address_has_one_comment_submission_in_hand(monkeypatch) -> None:
+    """A bot's submissions that get past the proxy reach the batch intake one at a time, so a
+    batch holds one of them beside everybody else's (bench/README.md, scenario 3)."""
+    monkeypatch.delenv("TALKUU_MAX_CONCURRENT_WRITES_PER_CLIENT", raising=False)
+    get_settings.cache_clear()
+
+    async def scenario() -> tuple[Inside, list[int]]:
+        inside = Inside()
+        gate = ConcurrencyGate(inside)
+        statuses: list[int] = []
+        tasks = [asyncio.create_task(_post(gate, "10.9.9.9", statuses)) for _ in range(10)]
+        tasks += [asyncio.create_task(_post(gate, f"10.2.0.{n}", statuses)) for n in range(5)]
+        await asyncio.sleep(0.05)
+        assert inside.now["10.9.9.9"] == 1
+        assert all(inside.now[f"10.2.0.{n}"] == 1 for n in range(5))
+        inside.release.set()
+        await asyncio.gather(*tasks)
+        return inside, statuses
+
+    try:
+        inside, statuses = asyncio.run(scenario())
+    finally:
+        get_settings.cache_clear()
+    assert statuses == [201] * 15  # the bot's others waited their turn, none was dropped
+    assert inside.most["10.9.9.9"] == 1
