@@ -238,20 +238,20 @@ async def get_session_maker() -> Callable[[], Session]:
 SessionMaker = Annotated[Callable[[], Session], Depends(get_session_maker)]
 
 
-def statement_sessions(app: FastAPI, *, writing: bool = False) -> Callable[[], Session]:
-    """A maker of sessions of ``app`` for one statement outside any route's transaction: the
-    page cache's door reads the audit stamp with one (app/pagecache.py), a batch of comments
-    counts its attempts with one (app/api/comment_intake.py).  On PostgreSQL each statement is
-    its own transaction (autocommit): no BEGIN and COMMIT or ROLLBACK around it (two round trips
-    of the four a kept page's answer made), and a row it writes is locked only while it runs.
-    On SQLite a transaction, begun for ``writing`` as every write is (BEGIN IMMEDIATE), that
-    the caller commits.  ``get_session_maker``'s if tests replaced it."""
+def reading_sessions(app: FastAPI) -> Callable[[], Session]:
+    """A maker of sessions for one read of ``app`` outside any route (the page cache's door,
+    app/pagecache.py), ``get_session_maker``'s if tests replaced it.  On PostgreSQL each
+    statement is its own transaction (autocommit): no BEGIN and ROLLBACK around it, two round
+    trips of the four a kept page's answer made."""
     override = app.dependency_overrides.get(get_session_maker)
-    return override() if override is not None else _statement_factory(writing)
+    return override() if override is not None else _statement_sessions(writing=False)
 
 
 @lru_cache
-def _statement_factory(writing: bool) -> Callable[[], Session]:
+def _statement_sessions(*, writing: bool) -> Callable[[], Session]:
+    """Sessions whose every statement is its own transaction on PostgreSQL (autocommit; a row
+    a statement writes is locked only while it runs); on SQLite a transaction, begun for
+    ``writing`` as every write is (BEGIN IMMEDIATE), that the caller commits."""
     if get_settings().is_sqlite:
         return partial(new_session, writing=writing)
     autocommit = get_engine().execution_options(isolation_level="AUTOCOMMIT")
@@ -260,7 +260,10 @@ def _statement_factory(writing: bool) -> Callable[[], Session]:
 
 async def get_side_sessions(request: Request) -> Callable[[], Session]:
     """A maker of short sessions of their own, committed at once, outside the request's
-    transaction (rate-limit counters must count even when the request then fails).
+    transaction (rate-limit counters must count even when the request then fails).  On
+    PostgreSQL each statement is its own transaction: a count's upsert holds its counter's row
+    only while it runs, never while a request or a batch of comments goes on
+    (app/api/comment_intake.py ``batch``).
 
     SQLite has a single writer: once the request's own session has begun (BEGIN IMMEDIATE, e.g.
     the pages' viewer lookup, which runs before a route's rate limit), a second connection
@@ -275,7 +278,7 @@ async def get_side_sessions(request: Request) -> Callable[[], Session]:
         if main is not None and get_settings().is_sqlite and main.in_transaction():
             return Session(bind=main.connection(), join_transaction_mode="create_savepoint",
                            expire_on_commit=False, autoflush=False)
-        return new_session()
+        return _statement_sessions(writing=True)()
     return make
 
 

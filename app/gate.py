@@ -23,10 +23,10 @@ still counted and refused by the rate limits.  One rather than the four it was: 
 bot's submissions that reach the app filled each batch with four of its comments, and the
 users' comments that joined those batches (or waited for them) took twice as long as in calm
 (bench/README.md); a person sends one thing at a time, and an office behind one address waits
-a batch (milliseconds) per colleague.  Behind a reverse
-proxy this needs the client's address from the proxy (``FORWARDED_ALLOW_IPS``, see
-docs/deploy.md), or every request shares the proxy's address and the cap becomes a limit on
-the whole site: it is then better switched off (set it as high as ``max_concurrent_writes``).
+a batch (milliseconds) per colleague.  Behind a reverse proxy this needs the client's address
+from the proxy (``FORWARDED_ALLOW_IPS``, see docs/deploy.md), or every request shares the
+proxy's address and the cap becomes a limit on the whole site: it is then better switched off
+(set it to 64, the most a batch holds, as docs/deploy.md says).
 """
 
 import asyncio

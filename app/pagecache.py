@@ -67,7 +67,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, i18n
 from app.api.deps import SESSION_COOKIE
-from app.db import statement_sessions
+from app.db import reading_sessions
 from app.models import AuditEntry, Comment
 from app.services import auth as auth_service
 
@@ -458,7 +458,7 @@ class KeptPages:
 
 def _servable_now(application: FastAPI, cache: PageCache, key: Key) -> Entry | None:
     try:
-        with statement_sessions(application)() as session:
+        with reading_sessions(application)() as session:
             return servable(cache, key, session)
     except (DBAPIError, PoolTimeout):
         return None  # the route answers it: a 503 while the database is down

@@ -165,9 +165,9 @@ def batch(sessions: Sessions, submissions: list[Submission],
           counting: Sessions | None = None) -> list[Outcome]:
     """The submissions in one transaction: for each, its answer or its refusal, in order.
 
-    Their attempts are counted first and apart, committed at once, with ``counting`` (one
-    statement in autocommit on PostgreSQL, ``db.statement_sessions``; ``sessions`` without it):
-    inside the batch's transaction the counters' row locks were held until the batch committed,
+    Their attempts are counted first and apart, committed at once, with ``counting`` (the
+    request's side sessions, ``db.get_side_sessions``; ``sessions`` without it): inside the
+    batch's transaction the counters' row locks were held until the batch committed,
     and a bot's submissions in the batches of two processes made each wait for the other's
     whole batch, with everybody else's submissions in it (issue 9, scenario 3).  A failure of
     the whole (not of one submission's checks) has each of those not refused handled again

@@ -14,7 +14,7 @@ from app.api.deps import (
 )
 from app.api.ratelimits import FlagLimit, SupportLimit, credential_and_address
 from app.api.uploads import json_object
-from app.db import DbSession, SessionMaker, statement_sessions
+from app.db import DbSession, SessionMaker, SideSessions
 from app.errors import TalkuuError
 from app.models import Comment, User
 from app.schemas.comment import (
@@ -82,8 +82,8 @@ async def read_comment_request(request: Request) -> tuple[dict[str, Any], FormDa
                                 **CommentCreate.model_json_schema()["properties"],
                                 "files": {"type": "array", "items": {
                                     "type": "string", "format": "binary"}}}}}}}})
-async def create_comment(request: Request, draft_id: IdPath,
-                         sessions: SessionMaker) -> CommentCreated:
+async def create_comment(request: Request, draft_id: IdPath, sessions: SessionMaker,
+                         counting: SideSessions) -> CommentCreated:
     """Comment on the draft or one clause while the period is open; answers with a receipt.
 
     JSON, or a multipart form with the same fields and up to three PDF or DOCX ``files``.
@@ -103,8 +103,7 @@ async def create_comment(request: Request, draft_id: IdPath,
     submission = replace(submission, data=data)
     if form is not None:
         return await run_in_threadpool(comment_intake.one, sessions, submission, form)
-    return await comment_intake.submit(sessions, submission,
-                                       statement_sessions(request.app, writing=True))
+    return await comment_intake.submit(sessions, submission, counting)
 
 
 @router.get("/comments/{comment_id}", response_model=CommentRead)

@@ -3,17 +3,18 @@ batch gets the answer it would get alone, every attempt is counted, and a batch 
 a whole is handled again one by one.  (Batches forming under real concurrency, on real server
 processes: tests/test_concurrent_comments.py.)"""
 
+import asyncio
 import uuid
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import Request
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.api.comment_intake import Submission, batch
 from app.api.deps import Credentials
-from app.db import get_engine, statement_sessions
+from app.db import get_engine, get_side_sessions
 from app.errors import TalkuuError
 from app.models import (
     AuditEntry, Comment, OutboxMessage, RateLimitCounter, RateLimitPolicy, Role, TokenKind,
@@ -193,16 +194,18 @@ def test_a_batch_counts_its_attempts_apart_before_its_transaction(world, db):
     assert db.scalar(select(func.max(RateLimitCounter.hits))) == 1
 
 
-def test_a_count_in_a_statement_session_leaves_no_lock_behind():
-    """``db.statement_sessions`` on PostgreSQL: each statement its own transaction, so the
-    counter a count wrote is free for another process at once, while the session is open."""
+def test_a_count_in_a_side_session_leaves_no_lock_behind():
+    """``db.get_side_sessions`` (a request's rate-limit counts, a batch's) on PostgreSQL: each
+    statement its own transaction, so the counter a count wrote is free for another process
+    at once, while the session is open."""
     engine = get_engine()
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: there a count is a write transaction")
     subject = Subject(account=f"bearer:{uuid.uuid4()}", address=None)
     key = ratelimit_service._key("comment", "acct", subject.account)
+    side_sessions = asyncio.run(get_side_sessions(Request({"type": "http", "headers": []})))
     try:
-        with statement_sessions(FastAPI(), writing=True)() as session:
+        with side_sessions() as session:
             assert ratelimit_service.check_many(session=session, action="comment",
                                                 subjects=[subject]) == [None]
             with engine.connect() as other:
